@@ -1,0 +1,4 @@
+// The public API for recipes and refresh scripts.
+
+export * from './pin.ts'
+export * from './recipe.ts'
