@@ -36,6 +36,14 @@ export interface Config {
   labels: { vendor: string; source: string; licenses?: string }
   buildDir: string
   storeDir: string
+  refresh: {
+    /** Upstream lookups at once (network-bound, so higher than `concurrency`). */
+    concurrency: number
+    /** `pnpm audit` flags pins whose version was published longer ago than this. */
+    maxAgeDays: number
+    /** URL prefix rewrites applied to every upstream lookup (mirrors, fixtures). */
+    rewrite: Record<string, string>
+  }
 }
 
 /** Bumped when the evaluated shape changes, so stale caches are ignored. */

@@ -110,3 +110,28 @@ export class UsageError extends AtelierError {
     super('E_USAGE', message, { exitCode: EXIT.invalid, ...(hint ? { hint } : {}) })
   }
 }
+
+/** An upstream lookup (npm, GitHub, a listing page, a registry, a mirror) that failed or made no sense. */
+export class UpstreamError extends AtelierError {
+  constructor(
+    message: string,
+    hint = 'check the URL (config or the image\'s refresh.ts) and that the host answers; the pin was left as it was',
+  ) {
+    super('E_UPSTREAM', message, { hint })
+  }
+}
+
+/** A file that changed upstream while its version did not: never re-pinned silently. */
+export class UpstreamChangedError extends AtelierError {
+  constructor(
+    readonly url: string,
+    readonly before: string,
+    readonly after: string,
+  ) {
+    super(
+      'E_UPSTREAM_CHANGED',
+      `upstream changed ${url} without a version change: sha256 ${before} -> ${after}`,
+      { hint: 'find out why upstream re-published it; if the new file is right, run `pnpm refresh --accept-changed`' },
+    )
+  }
+}

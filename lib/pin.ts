@@ -20,6 +20,11 @@ interface LockedBase {
 }
 export interface LockedUrl extends LockedBase {
   kind: 'url'
+  /**
+   * Files vendored into the image folder's `files/` (committed; the context hashes them), recorded here
+   * for provenance and so refresh notices an upstream change. `name` is the path under `files/`.
+   */
+  committed?: PinFile[]
 }
 export interface LockedDebianSource extends LockedBase {
   kind: 'debian-source'
