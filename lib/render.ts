@@ -89,6 +89,8 @@ export function renderDockerfile(input: RenderInput): string {
 
   for (const stage of recipe.stages) {
     out.push('', `FROM ${fromRef(stage.from, refs)} AS ${stage.name}`)
+    // Build steps see the pinned epoch, never the clock (timestamps embedded by compilers, tar, ...).
+    if (vars.epoch !== undefined) out.push(`ENV SOURCE_DATE_EPOCH=${vars.epoch}`)
     for (const pin of stage.sources ?? []) {
       const files = sourceFiles(lock, pin)
       if (files.length === 0) continue

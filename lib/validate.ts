@@ -98,9 +98,9 @@ export function validateRecipe({ recipe: r, lock, folder }: ValidateInput): Prob
   const reason = (k: keyof typeof ex): boolean => typeof ex[k] === 'string' && ex[k]!.trim().length > 0
   for (const k of Object.keys(ex) as (keyof typeof ex)[])
     if (!reason(k)) at(`exemptions.${k}`, 'an exemption needs a reason')
-  if (!Array.isArray(rt.entrypoint) || rt.entrypoint.length === 0)
+  if (!Array.isArray(rt.entrypoint) || (rt.entrypoint.length === 0 && r.kind !== 'base'))
     at('runtime.entrypoint', 'missing: the binary to run, as an argv array')
-  else if (!rt.entrypoint[0]!.startsWith('/'))
+  else if (rt.entrypoint.length > 0 && !rt.entrypoint[0]!.startsWith('/'))
     at('runtime.entrypoint', 'the binary must be an absolute path (there is no shell to search PATH)')
   if (rt.user) {
     for (const k of ['uid', 'gid'] as const) {
