@@ -135,3 +135,15 @@ export class UpstreamChangedError extends AtelierError {
     )
   }
 }
+
+/** A metrics page that is not valid Prometheus text exposition format; names the line. */
+export class MetricsFormatError extends AtelierError {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super('E_METRICS_FORMAT', `line ${line}: ${message}`, {
+      hint: 'fix the exporter or app so its page follows the Prometheus text format (see `promtool check metrics`)',
+    })
+  }
+}
