@@ -144,6 +144,8 @@ export interface Exemptions {
   metrics?: string
   /** setuid/setgid files. */
   setuid?: string
+  /** Ship a package manager (apt, dpkg, apk). @example 'a debugging image' */
+  packageManager?: string
 }
 
 export interface Recipe {
