@@ -147,3 +147,18 @@ export class MetricsFormatError extends AtelierError {
     })
   }
 }
+
+/** A download that failed for a reason other than its content (HTTP status, dropped connection). */
+export class FetchError extends AtelierError {
+  constructor(
+    readonly url: string,
+    message: string,
+    readonly status?: number,
+    cause?: unknown,
+  ) {
+    super('E_FETCH', `${url}: ${message}`, {
+      hint: 'check the network and the configured mirrors, then run the command again (a partial download is resumed)',
+      ...(cause === undefined ? {} : { cause }),
+    })
+  }
+}
