@@ -1,10 +1,11 @@
 // Site configuration: config/defaults.cue unified with an optional config/site.cue through CUE,
 // evaluated once and cached by the hash of the .cue files (CUE's wasm start costs more than a no-op build).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sha256hex } from './canonical.ts'
 import { evaluate } from './cue.ts'
 import { ConfigError } from './errors.ts'
+import { writeAtomic } from './lock.ts'
 
 export interface RegistryConfig {
   host: string
@@ -84,9 +85,7 @@ export async function loadConfig(root: string, overrides = ''): Promise<Config> 
   ])
   const config = value as Config
   await mkdir(join(root, '.atelier/cache'), { recursive: true })
-  const tmp = `${cachePath}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(config))
-  await rename(tmp, cachePath)
+  await writeAtomic(cachePath, JSON.stringify(config))
   return config
 }
 
@@ -134,6 +133,7 @@ export async function checkPolicy(
     }
   }
   await mkdir(join(root, '.atelier/cache'), { recursive: true })
-  await writeFile(cachePath, JSON.stringify(problems))
+  // Atomic: a concurrent reader (another build, the other runtime) must never see half a file.
+  await writeAtomic(cachePath, JSON.stringify(problems))
   return problems
 }

@@ -1,5 +1,5 @@
 // lock.json: every resolved pin of one image, in stable key order, written atomically.
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { stableJson } from './canonical.ts'
 import { LockError } from './errors.ts'
 import type { LockedPin } from './pin.ts'
@@ -30,7 +30,11 @@ export function parseLock(text: string, path: string): Lock {
       'restore it from git, or run `pnpm refresh` to rewrite it',
     )
   }
-  const obj = raw as { image?: unknown; pins?: unknown }
+  // `null` and arrays parse as JSON too; they must get the same error as a lock without fields.
+  const obj = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as {
+    image?: unknown
+    pins?: unknown
+  }
   if (typeof obj.image !== 'string' || typeof obj.pins !== 'object' || obj.pins === null) {
     throw new LockError(
       `${path} lacks "image" or "pins"`,
@@ -56,8 +60,16 @@ export async function writeLock(path: string, lock: Lock): Promise<void> {
   await writeAtomic(path, serializeLock(lock))
 }
 
+let tmpSeq = 0
+
 export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(tmp, data)
-  await rename(tmp, path)
+  // pid + a per-process counter: two writes of one path in the same millisecond must not share a temp file.
+  const tmp = `${path}.${process.pid}.${++tmpSeq}.tmp`
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, path)
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw e
+  }
 }
