@@ -165,17 +165,16 @@ async function tarOf(
 ): Promise<Buffer> {
   const p = pack()
   for (const e of entries) {
-    p.entry(
-      {
-        name: e.name,
-        type: e.type ?? 'file',
-        mode: e.mode ?? 0o644,
-        uid: e.uid ?? 0,
-        gid: 0,
-        ...(e.linkname ? { linkname: e.linkname } : {}),
-      },
-      e.type === undefined || e.type === 'file' ? (e.body ?? '') : undefined,
-    )
+    const header = {
+      name: e.name,
+      type: e.type ?? 'file',
+      mode: e.mode ?? 0o644,
+      uid: e.uid ?? 0,
+      gid: 0,
+      ...(e.linkname ? { linkname: e.linkname } : {}),
+    }
+    if (e.type === undefined || e.type === 'file') p.entry(header, e.body ?? '')
+    else p.entry(header)
   }
   p.finalize()
   const chunks: Buffer[] = []
