@@ -1,9 +1,7 @@
 // pnpm render [--check]: write each image's Dockerfile from its Plan; --check fails on stale ones.
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { main, parse, repoRoot } from '../lib/cli.ts'
 import { EXIT } from '../lib/errors.ts'
-import { writeAtomic } from '../lib/lock.ts'
+import { renderAll } from '../lib/render-all.ts'
 import { openRepo } from '../lib/repo.ts'
 
 const USAGE = 'usage: pnpm render [--check]'
@@ -11,20 +9,10 @@ const USAGE = 'usage: pnpm render [--check]'
 main(async (argv) => {
   const { values } = parse(argv, { check: { type: 'boolean' } }, USAGE)
   if (values.help) return void console.log(USAGE)
-  const root = repoRoot()
-  const repo = await openRepo(root)
-  const stale: string[] = []
-  for (const [name, p] of Object.entries(repo.plans)) {
-    const path = join(root, repo.images[name]!.dir, 'Dockerfile')
-    const current = await readFile(path, 'utf8').catch(() => '')
-    if (current === p.plan.dockerfile) continue
-    if (values.check) stale.push(path.slice(root.length + 1))
-    else {
-      await writeAtomic(path, p.plan.dockerfile)
-      console.log(`rendered ${path.slice(root.length + 1)}`)
-    }
-  }
-  if (stale.length) {
+  const repo = await openRepo(repoRoot())
+  const { written, stale } = await renderAll(repo, { check: values.check ?? false })
+  for (const w of written) console.log(`rendered ${w}`)
+  if (values.check && stale.length) {
     console.error(
       `stale Dockerfiles (run \`pnpm render\` and commit):\n${stale.map((s) => `  ${s}`).join('\n')}`,
     )

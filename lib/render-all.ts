@@ -1,0 +1,30 @@
+// Write (or, with `check`, only compare) every image's generated Dockerfile from its Plan.
+// Shared by `pnpm render` and `pnpm refresh`, whose new pins change the plans of descendants too.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { writeAtomic } from './lock.ts'
+import type { Repo } from './repo.ts'
+
+export interface RenderResult {
+  /** Dockerfiles written (repository-relative paths); empty with `check`. */
+  written: string[]
+  /** Dockerfiles that differ from their plan (with `check`, nothing was written). */
+  stale: string[]
+}
+
+export async function renderAll(repo: Repo, opts: { check?: boolean } = {}): Promise<RenderResult> {
+  const out: RenderResult = { written: [], stale: [] }
+  for (const name of Object.keys(repo.plans).sort()) {
+    const rel = `${repo.images[name]!.dir}/Dockerfile`
+    const path = join(repo.root, rel)
+    const current = await readFile(path, 'utf8').catch(() => '')
+    const want = repo.plans[name]!.plan.dockerfile
+    if (current === want) continue
+    out.stale.push(rel)
+    if (!opts.check) {
+      await writeAtomic(path, want)
+      out.written.push(rel)
+    }
+  }
+  return out
+}
