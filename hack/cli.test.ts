@@ -154,7 +154,7 @@ describe('build --print', () => {
 describe('render --check', () => {
   it.each(['node', 'deno'] as const)('passes on the fixture under %s', (runtime) => {
     const r = (runtime === 'node' ? node : deno).check
-    expect(r.stderr).toBe('')
+    expect(r.stderr, 'after a change to rendering or planning, run `tsx scripts/regen-golden.ts`').toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('6 Dockerfiles up to date\n')
   })

@@ -7,7 +7,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { checkPolicy, loadConfig } from './config.ts'
 import { evaluate } from './cue.ts'
 import { ConfigError, EXIT } from './errors.ts'
-import { FIXTURE_ROOT } from './testdata/fixture.ts'
+import { FIXTURE_ROOT, fixtureConfig } from './testdata/fixture.ts'
 
 // Count CUE evaluations: a cache hit must not evaluate at all.
 vi.mock('./cue.ts', async (importOriginal) => {
@@ -137,8 +137,9 @@ describe('loadConfig', () => {
     expect(evaluations).toHaveBeenCalled()
   })
 
-  it('the fixture configuration is the plain defaults', async () => {
+  it('the fixture configuration evaluates to its golden (which plan and render tests use without CUE)', async () => {
     const c = await loadConfig(FIXTURE_ROOT)
+    expect(c, 'run `tsx scripts/regen-golden.ts` and review the diff').toEqual(await fixtureConfig())
     expect(c.runtime).toEqual({ uid: 65532, gid: 65532 })
     expect(c.labels).toEqual({ vendor: 'atelier', source: 'https://example.invalid/atelier' })
   })

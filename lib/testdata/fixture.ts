@@ -3,7 +3,7 @@
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig } from '../config.ts'
+import type { Config } from '../config.ts'
 import { loadImages } from '../images.ts'
 import { planAll } from '../plan.ts'
 import { CONTEXT } from '../render.ts'
@@ -14,6 +14,13 @@ export const REPO_ROOT = dirname(LIB)
 export const FIXTURE_ROOT = join(TESTDATA, 'repo')
 /** Committed render goldens, one `<image>.Dockerfile` each. */
 export const GOLDEN_DIR = join(TESTDATA, 'render')
+/** The fixture's configuration as CUE evaluates it (a golden too: lib/config.test.ts compares). */
+export const CONFIG_GOLDEN = join(TESTDATA, 'config.json')
+
+/** The fixture's configuration without starting CUE (tests of planning and rendering need not pay). */
+export async function fixtureConfig(): Promise<Config> {
+  return JSON.parse(await readFile(CONFIG_GOLDEN, 'utf8')) as Config
+}
 
 /**
  * Copy the fixture repo to `dest` (a temp dir). Its recipes import lib by relative path, which would
@@ -39,7 +46,7 @@ export async function copyFixture(dest: string): Promise<void> {
  * by `key-<key>`: render goldens change when rendering changes, not whenever any plan field does.
  */
 export async function renderFixture(): Promise<Record<string, string>> {
-  const [config, images] = await Promise.all([loadConfig(FIXTURE_ROOT), loadImages(FIXTURE_ROOT)])
+  const [config, images] = await Promise.all([fixtureConfig(), loadImages(FIXTURE_ROOT)])
   const assets = { [CONTEXT.closureScript]: '0'.repeat(64) }
   const plans = planAll({ images, config, framework: 'golden', assets })
   const out: Record<string, string> = {}
