@@ -156,7 +156,7 @@ describe('render --check', () => {
     const r = (runtime === 'node' ? node : deno).check
     expect(r.stderr, 'after a change to rendering or planning, run `tsx scripts/regen-golden.ts`').toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout).toBe('6 Dockerfiles up to date\n')
+    expect(r.stdout).toMatch(/^6 .*up to date\n$/)
   })
 
   it.each(['node', 'deno'] as const)(
