@@ -18,7 +18,7 @@ import {
 const sh = promisify(execFile)
 const FIXTURES = join(import.meta.dirname, 'fixtures/imagetest')
 const HELPER_SRC = join(import.meta.dirname, '../base/healthcheck/files/healthcheck.c')
-const NAMES = ['pass', 'root', 'novolume', 'neverhealthy', 'badmetrics'] as const
+const NAMES = ['pass', 'root', 'novolume', 'neverhealthy', 'badmetrics', 'exporter'] as const
 const tag = (n: string): string => `atelier-fixture/${n}:test-${process.pid}`
 
 let work = ''
@@ -43,11 +43,18 @@ beforeAll(async () => {
   const shell = { shell: 'the fixture app is a busybox shell script' }
   const imgs: ImageUnderTest[] = []
   for (const n of NAMES) {
+    if (n === 'exporter') continue
     const img = await imageFromRef(tag(n), { name: n, exemptions: shell })
     if (n === 'pass') img.testFile = join(FIXTURES, 'pass/test.ts')
     if (n === 'badmetrics') img.runtime.stopTimeout = 1
     imgs.push(img)
   }
+  // The pass image again, its metrics served by a sidecar exporter image on port 9100.
+  const exporter = await imageFromRef(tag('exporter'), { name: 'exporter' })
+  const app = await imageFromRef(tag('pass'), { name: 'exported', exemptions: shell })
+  app.runtime.metrics = { port: 9100, path: '/metrics', exporter: 'exporter' }
+  app.exporter = { name: 'exporter', ref: exporter.ref, runtime: exporter.runtime }
+  imgs.push(app)
   const list = await testImages(imgs, { logDir: join(work, 'logs') })
   results = Object.fromEntries(list.map((r) => [r.image, r]))
   table = resultsTable(list)
@@ -116,6 +123,15 @@ describe('test:images on fixture images', () => {
       status: 'failed',
       detail: expect.stringMatching(/^killed after [\d.]+s: did not exit within 1s of SIGTERM/),
     })
+  })
+
+  it('scrapes through an exporter started in the app network namespace', () => {
+    const r = results.exported!
+    expect(r.checks.metrics).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/:9100\/metrics: 1 families, 1 samples$/),
+    })
+    expect(r.ok).toBe(true)
   })
 
   it('prints a table with one row per image and footnotes for failures', () => {
