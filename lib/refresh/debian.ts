@@ -38,5 +38,8 @@ export async function debianSystem(
 ): Promise<LockedDebianSystem> {
   // Loaded on use: solving a system is heavy and most images never need it.
   const { lockDebianSystem } = await import('../debian/system.ts')
-  return lockDebianSystem(ctx.config, { kind: 'debian-system', ...spec })
+  return lockDebianSystem(ctx.config, spec, {
+    root: ctx.root,
+    ...(ctx.current?.kind === 'debian-system' ? { current: ctx.current } : {}),
+  })
 }
