@@ -24,8 +24,12 @@ function cli(script: string, ...args: string[]): Promise<{ code: number; out: st
   })
   let out = ''
   let err = ''
-  child.stdout.on('data', (b: Buffer) => void (out += b.toString()))
-  child.stderr.on('data', (b: Buffer) => void (err += b.toString()))
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString()
+  })
+  child.stderr.on('data', (b: Buffer) => {
+    err += b.toString()
+  })
   return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, out, err })))
 }
 
