@@ -28,7 +28,8 @@ export function commitMessage(
       : { subject: `[${image}] re-pin ${repinned.join(', ')} (same versions)`, body: '' }
   const parts = msg.body ? [msg.body] : []
   for (const s of notes.sections) {
-    const text = s.text.length > MAX_SECTION ? `${s.text.slice(0, MAX_SECTION)}\n[...]` : s.text
+    const t = s.text.trimEnd()
+    const text = t.length > MAX_SECTION ? `${t.slice(0, MAX_SECTION)}\n[...]` : t
     parts.push(`${s.title}:\n${text.replace(/^/gm, '  ').replace(/^ +$/gm, '')}`)
   }
   const cves = [...new Set(notes.cves)].sort()
