@@ -42,6 +42,8 @@ export interface DebianPackageEntry {
   version: string
   arch: string
   sha256: string
+  /** Mirror-relative pool URL of the .deb (`debian:pool/main/...`, `debian-security:pool/updates/...`). */
+  url?: string
 }
 /** A whole installed Debian system (mmdebstrap): every .deb it holds. */
 export interface LockedDebianSystem extends LockedBase {
