@@ -82,4 +82,28 @@ describe('OCI layout and docker archive', () => {
     })
     expect(info.Created).toBe('2023-11-14T22:13:20Z')
   })
+
+  it('packs two BuildKit exports of the same stage, made at different times, to the same layer', async () => {
+    const { mkdir, utimes, writeFile } = await import('node:fs/promises')
+    const ctx = join(dir, 'ctx')
+    await mkdir(ctx, { recursive: true })
+    await copyFile('/bin/busybox', join(ctx, 'busybox'))
+    await writeFile(
+      join(ctx, 'Dockerfile'),
+      'FROM scratch AS app\nCOPY --chown=65532:65532 busybox /usr/local/bin/busybox\n',
+    )
+    const digests: string[] = []
+    const tars: Buffer[] = []
+    for (const [i, when] of [new Date('2024-01-01T00:00:00Z'), new Date('2025-06-01T12:34:56Z')].entries()) {
+      await utimes(join(ctx, 'busybox'), when, when)
+      const out = join(dir, `bk${i}.tar`)
+      await run(DOCKER, ['build', '-q', '--no-cache', '--target', 'app', '-o', `type=tar,dest=${out}`, ctx], {
+        env: { ...process.env, DOCKER_BUILDKIT: '1' },
+      })
+      tars.push(await readFile(out))
+      digests.push((await layerFromTar(out, join(dir, `bk${i}`, 'blobs'), { epoch: 1_700_000_000 })).digest)
+    }
+    expect(tars[0]).not.toEqual(tars[1])
+    expect(digests[1]).toBe(digests[0])
+  })
 })

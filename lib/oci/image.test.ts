@@ -21,8 +21,11 @@ describe('writeImage', () => {
 
   it('matches the committed golden digests (regenerate: pnpm exec tsx lib/oci/regen-golden.ts)', async () => {
     const committed = JSON.parse(await readFile(GOLDEN_PATH, 'utf8')) as Golden
-    if (committed.nodeMajor !== golden.nodeMajor) return // gzip bytes are only pinned per Node major
-    expect(golden).toEqual(committed)
+    // Configs and diff_ids hold everywhere; gzip bytes only for the runtime that wrote the golden file.
+    expect(golden.app.config).toBe(committed.app.config)
+    expect(golden.app.diffId).toBe(committed.app.diffId)
+    expect(golden.base.diffId).toBe(committed.base.diffId)
+    if (committed.runtime === golden.runtime) expect(golden).toEqual(committed)
   })
 
   it('gives the same digests when built again elsewhere', async () => {
