@@ -9,6 +9,8 @@ export interface PinFile {
   url: string
   sha256: string
   size?: number
+  /** The source's own checksum, kept beside sha256 (apk `Q1...`: sha1 of the control segment). */
+  integrity?: string
 }
 
 interface LockedBase {
