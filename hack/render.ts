@@ -14,7 +14,7 @@ main(async (argv) => {
   for (const w of written) console.log(`rendered ${w}`)
   if (values.check && stale.length) {
     console.error(
-      `stale Dockerfiles (run \`pnpm render\` and commit):\n${stale.map((s) => `  ${s}`).join('\n')}`,
+      `stale generated files (run \`pnpm render\` and commit):\n${stale.map((s) => `  ${s}`).join('\n')}`,
     )
     return EXIT.failed
   }

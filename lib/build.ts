@@ -21,7 +21,8 @@ import { RegistryClient } from './registry/client.ts'
 import { APP_STAGE, CONTEXT } from './render.ts'
 import type { Repo } from './repo.ts'
 import { imageConfig } from './runtime.ts'
-import { resolveUrl, Store } from './store.ts'
+import { resolveUrl } from './debian/mirror.ts'
+import { Store } from './store.ts'
 
 export interface BuildOptions {
   force: boolean
@@ -145,7 +146,7 @@ export interface Built {
 }
 
 /** Build one image whose parents are already loaded in the engine and packed under build/oci. */
-export async function buildImage(repo: Repo, name: string, deps: { engine: Engine; store: Store; paths: BuildPaths; logger: Logger; noCache?: boolean }): Promise<Built> {
+export async function buildImage(repo: Repo, name: string, deps: { engine: Engine; store: Store; paths: BuildPaths; logger: Logger; noCache?: boolean; load?: boolean }): Promise<Built> {
   const { engine, store, paths, logger } = deps
   const planned = repo.plans[name]!
   const { plan } = planned
@@ -198,8 +199,10 @@ export async function buildImage(repo: Repo, name: string, deps: { engine: Engin
   })
   await rm(out, { recursive: true, force: true })
 
-  logger.emit({ kind: 'stage', image: name, stage: 'load', detail: engine.kind })
-  await engine.load(layout, engineRefs(planned), log)
+  if (deps.load !== false) {
+    logger.emit({ kind: 'stage', image: name, stage: 'load', detail: engine.kind })
+    await engine.load(layout, engineRefs(planned), log)
+  }
   const bytes = image.layers.reduce((n, l) => n + l.size, 0)
   const marker: Marker = { key: planned.key, digest: image.manifestDigest, bytes }
   await writeFile(join(layout, 'atelier.json'), `${JSON.stringify(marker)}\n`)

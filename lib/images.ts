@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { sha256hex } from './canonical.ts'
-import { AtelierError, type Problem, ValidationError } from './errors.ts'
+import { AtelierError, EXIT, type Problem, ValidationError } from './errors.ts'
 import type { Deps } from './graph.ts'
 import { type Lock, readLock } from './lock.ts'
 import type { Recipe } from './recipe.ts'
@@ -61,7 +61,7 @@ export async function loadImage(root: string, dir: string): Promise<LoadedImage>
     mod = (await import(pathToFileURL(join(root, recipePath)).href)) as { default?: Recipe }
   } catch (e) {
     throw new AtelierError('E_RECIPE_LOAD', `${recipePath} failed to load: ${(e as Error).message}`, {
-      exitCode: 2,
+      exitCode: EXIT.invalid,
       hint: 'fix the recipe (run `pnpm typecheck` to see type errors)',
       cause: e,
     })
@@ -69,7 +69,7 @@ export async function loadImage(root: string, dir: string): Promise<LoadedImage>
   const recipe = mod.default
   if (!recipe || typeof recipe !== 'object') {
     throw new AtelierError('E_RECIPE_LOAD', `${recipePath} has no default export`, {
-      exitCode: 2,
+      exitCode: EXIT.invalid,
       hint: 'end it with `export default image({...})`',
     })
   }

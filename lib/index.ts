@@ -2,3 +2,4 @@
 
 export * from './pin.ts'
 export * from './recipe.ts'
+export * from './debian-binary.ts'

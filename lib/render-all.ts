@@ -1,8 +1,9 @@
-// Write (or, with `check`, only compare) every image's generated Dockerfile from its Plan.
+// Write (or, with `check`, only compare) every image's generated Dockerfile and README block from its Plan.
 // Shared by `pnpm render` and `pnpm refresh`, whose new pins change the plans of descendants too.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeAtomic } from './lock.ts'
+import { withReadmeBlock } from './readme.ts'
 import type { Repo } from './repo.ts'
 
 export interface RenderResult {
@@ -15,15 +16,24 @@ export interface RenderResult {
 export async function renderAll(repo: Repo, opts: { check?: boolean } = {}): Promise<RenderResult> {
   const out: RenderResult = { written: [], stale: [] }
   for (const name of Object.keys(repo.plans).sort()) {
-    const rel = `${repo.images[name]!.dir}/Dockerfile`
-    const path = join(repo.root, rel)
-    const current = await readFile(path, 'utf8').catch(() => '')
-    const want = repo.plans[name]!.plan.dockerfile
-    if (current === want) continue
-    out.stale.push(rel)
-    if (!opts.check) {
-      await writeAtomic(path, want)
-      out.written.push(rel)
+    const img = repo.images[name]!
+    const planned = repo.plans[name]!
+    const readmePath = join(repo.root, img.dir, 'README.md')
+    const readme = await readFile(readmePath, 'utf8').catch(() => undefined)
+    const files: [string, string][] = [
+      ['Dockerfile', planned.plan.dockerfile],
+      ['README.md', withReadmeBlock(readme, planned, repo.config, img.recipe.description)],
+    ]
+    for (const [file, want] of files) {
+      const rel = `${img.dir}/${file}`
+      const path = join(repo.root, rel)
+      const current = await readFile(path, 'utf8').catch(() => '')
+      if (current === want) continue
+      out.stale.push(rel)
+      if (!opts.check) {
+        await writeAtomic(path, want)
+        out.written.push(rel)
+      }
     }
   }
   return out

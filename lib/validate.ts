@@ -58,6 +58,8 @@ export function validateRecipe({ recipe: r, lock, folder }: ValidateInput): Prob
     if (locked.kind === 'image' && !/^sha256:[0-9a-f]{64}$/.test(locked.digest ?? ''))
       at(`pins.${pin}.digest`, 'image pin needs a sha256 digest')
     ;(locked.files ?? []).forEach((f, i) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._+~:-]*$/.test(f.name ?? ''))
+        at(`pins.${pin}.files[${i}]`, `"${f.name}" is not a plain file name (letters, digits, . _ + ~ : -)`)
       if (!SHA256.test(f.sha256 ?? ''))
         at(`pins.${pin}.files[${i}]`, `${f.name} has no sha256: every pinned file needs one`)
     })

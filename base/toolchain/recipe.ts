@@ -8,12 +8,8 @@ export const TOOLCHAIN_PACKAGES = [
   'pkg-config',
   'ca-certificates',
   'libssl-dev',
-  'libsystemd-dev',
   'libpcre2-dev',
   'zlib1g-dev',
-  'liblua5.4-dev',
-  'file',
-  'binutils',
   'xz-utils',
 ]
 
