@@ -7,7 +7,11 @@ export type ImageRef = Recipe | string
 
 /** One build step. Commands are argv arrays, never shell strings. */
 export type Step =
-  | { run: string[] /** Why this step needs network (default: none). */; network?: string }
+  | {
+      run: string[]
+      /** Why this step needs network (default: none). */
+      network?: string
+    }
   | { copy: { from?: string | ImageRef; src: string[]; dest: string; chown?: string } }
   | { workdir: string }
   | { env: Record<string, string> }
@@ -68,15 +72,18 @@ export type Probe =
   | {
       kind: 'http'
       port: number
-      path: string /** Accepted status range. @default [200, 399] */
+      path: string
+      /** Accepted status range. @default [200, 399] */
       status?: [number, number]
       tls?: boolean
     }
   | { kind: 'tcp'; port: number }
   | {
       kind: 'expect'
-      port: number /** Sent first (escapes: \r \n). */
-      send: string /** Expected in the reply. */
+      port: number
+      /** Sent first (escapes: \r \n). */
+      send: string
+      /** Expected in the reply. */
       expect: string
     }
   | { kind: 'exec'; argv: string[] }
