@@ -440,10 +440,22 @@ export async function resolveDebianSource(
     const orig = e.files.filter((f) => isOrigTarball(f.name))
     chosen = orig.length > 0 ? orig : e.files.filter((f) => /\.tar\.[a-z0-9]+$/.test(f.name))
   }
+  // A security upload reuses the upstream tarball of the release, and debian-security does not always
+  // serve it (haproxy_2.6.12.orig.tar.gz answers 404 there): take a file from the main archive when
+  // an entry there lists the same name and sha256.
+  const elsewhere = (f: { name: string; sha256: string }): string | undefined => {
+    for (const s of suites) {
+      if (s === hit.suite || s.mirror !== 'debian') continue
+      for (const other of s.entries.get(spec.name) ?? []) {
+        if (other.files.some((g) => g.name === f.name && g.sha256 === f.sha256)) return `${s.mirror}:${other.directory}/${f.name}`
+      }
+    }
+    return undefined
+  }
   const files: PinFile[] = chosen
     .map((f) => ({
       name: f.name,
-      url: `${hit.suite.mirror}:${e.directory}/${f.name}`,
+      url: (hit.suite.mirror === 'debian' ? undefined : elsewhere(f)) ?? `${hit.suite.mirror}:${e.directory}/${f.name}`,
       sha256: f.sha256,
       size: f.size,
     }))
