@@ -8,7 +8,7 @@ import { pack } from 'tar-stream'
 import { writeImage } from './oci/image.ts'
 import { layerFromTar } from './oci/layer.ts'
 import { openRepo, type Repo } from './repo.ts'
-import { writeAudit, writeTestStatus, writeVerifyStatus } from './status.ts'
+import { auditStatusOf, writeAudit, writeTestStatus, writeVerifyStatus } from './status.ts'
 import { copyFixture } from './testdata/fixture.ts'
 
 /** 2024-12-31T00:00:00Z: pins of the fixture were published in late 2024. */
@@ -97,31 +97,39 @@ export async function reportFixture(): Promise<ReportFixture> {
   })
   await writeTestStatus(buildDir, {
     image: 'app1',
+    ref: 'atelier/app1:1.4.2',
     ok: false,
     digest: app1.digest,
     at: NOW - 60,
-    health: true,
-    metrics: false,
-    checks: [
-      { name: 'health', ok: true },
-      { name: 'metrics', ok: false, detail: 'no samples on :9090/metrics' },
-    ],
-  })
-  await writeAudit(buildDir, {
-    at: NOW,
-    images: {
-      app1: {
-        updates: [
-          {
-            package: 'libssl3',
-            locked: '3.0.15-1~deb12u1',
-            available: '3.0.16-1~deb12u1',
-            suite: 'bookworm-security',
-          },
-        ],
-      },
+    seconds: 4.2,
+    checks: {
+      healthy: { status: 'ok', detail: 'healthy after 1.2s' },
+      metrics: { status: 'failed', detail: 'no samples on :9090/metrics' },
+      test: { status: 'skipped', detail: 'no test.ts' },
+      stop: { status: 'ok', detail: 'exited 0 on SIGINT' },
+      structure: { status: 'ok', detail: '' },
     },
   })
+  // Audited: app1 (one security update) and app2 (nothing newer); the rest were not audited.
+  await writeAudit(
+    buildDir,
+    auditStatusOf(
+      [
+        {
+          kind: 'security',
+          image: 'app1',
+          pin: 'app1',
+          package: 'libssl3',
+          locked: '3.0.15-1~deb12u1',
+          available: '3.0.16-1~deb12u1',
+          suite: 'bookworm-security',
+        },
+        { kind: 'stale', image: 'app2', pin: 'plugin', version: '2.0.1', ageDays: 400 },
+      ],
+      ['app1', 'app2'],
+      NOW,
+    ),
+  )
   await mkdir(join(root, 'bench', 'results'), { recursive: true })
   await writeFile(
     join(root, 'bench', 'results', 'latest.json'),

@@ -76,6 +76,7 @@ describe('report page', () => {
     expect(r).toContain('health ok')
     expect(r).toContain('metrics failed')
     expect(r).toContain('no samples on :9090/metrics')
+    expect(r).toContain('<summary>3/5 checks</summary>')
     expect(r).toContain('<a href="../../images/app1/sbom.spdx.json">SPDX</a>')
     expect(r).toContain('libssl3')
     expect(r).toContain('bookworm-security')
@@ -93,7 +94,8 @@ describe('report page', () => {
   it('says "not built" and "not run" for what is missing', () => {
     const r = row('healthcheck')
     expect(r).toContain('not built')
-    expect(r.match(/not run/g)?.length).toBe(2)
+    // reproducible, tests, and the audit (which covered app1 and app2 only)
+    expect(r.match(/not run/g)?.length).toBe(3)
   })
 
   it('is self-contained: no scripts, no external resources', () => {
@@ -126,6 +128,12 @@ describe('report on a fresh clone', () => {
   it('lists a malformed result file as unreadable instead of failing', async () => {
     await writeFile(join(fx.buildDir, 'test-results', 'app2.json'), '{"image":"app2","ok":"yes"}')
     await expect(readTestStatus(fx.buildDir, 'app2')).rejects.toBeInstanceOf(StatusError)
+    await writeFile(
+      join(fx.buildDir, 'test-results', 'app2.json'),
+      '{"image":"app2","ok":true,"checks":{"healthy":{"status":"fine"}}}',
+    )
+    await expect(readTestStatus(fx.buildDir, 'app2')).rejects.toThrow('checks.healthy.status')
+    await writeFile(join(fx.buildDir, 'test-results', 'app2.json'), '{"image":"app2","ok":"yes"}')
     const data = await gatherReport(fx.repo, { now: NOW, buildDir: fx.buildDir, outDir: fx.outDir })
     const app2 = data.images.find((r) => r.name === 'app2')!
     expect(app2.problems.join('\n')).toContain('ok: expected boolean, found string')

@@ -153,7 +153,7 @@ export async function gatherReport(repo: Repo, opts: ReportOptions): Promise<Rep
         ...(verify ? { verify } : {}),
         ...(test ? { test } : {}),
         ...(existsSync(sbomPath) ? { sbom: relative(outDir, sbomPath).split(sep).join('/') } : {}),
-        ...(audit ? { updates: audit.images[name]?.updates ?? [] } : {}),
+        ...(audit?.images[name] ? { updates: audit.images[name].updates } : {}),
         problems: [...new Set(problems)],
       }
     }),
@@ -453,32 +453,37 @@ function verifyCell(r: ImageRow): string {
   return `<span class="bad">differs</span>${when}${older}${diff}`
 }
 
-function yesNo(v: boolean | undefined, what: string): string {
-  if (v === undefined) return ''
-  return `<span class="${v ? 'ok' : 'bad'}">${what} ${v ? 'ok' : 'failed'}</span>`
-}
+/** Check names lib/imagetest.ts reports, in the order shown; others follow by name. */
+const CHECK_ORDER = ['healthy', 'metrics', 'test', 'stop', 'structure']
 
 function testCell(r: ImageRow): string {
   const t = r.test
   if (!t) return NOT_RUN
-  const parts = [
-    `<span class="${t.ok ? 'ok' : 'bad'}">${t.ok ? 'passed' : 'failed'}</span>`,
-    yesNo(t.health, 'health'),
-    yesNo(t.metrics, 'metrics'),
-  ].filter(Boolean)
-  if (t.at) parts.push(`<span class="muted">${isoDay(t.at)}</span>`)
+  const checks = Object.entries(t.checks ?? {}).sort(
+    ([a], [b]) => (CHECK_ORDER.indexOf(a) + 1 || 99) - (CHECK_ORDER.indexOf(b) + 1 || 99) || byName(a, b),
+  )
+  const lines = [`<span class="${t.ok ? 'ok' : 'bad'}">${t.ok ? 'passed' : 'failed'}</span>`]
+  // Health and metrics are what the contract promises: always on their own line when run.
+  for (const name of ['healthy', 'metrics']) {
+    const c = t.checks?.[name]
+    if (c && c.status !== 'skipped')
+      lines.push(
+        `<span class="${c.status === 'ok' ? 'ok' : 'bad'}">${name === 'healthy' ? 'health' : name} ${c.status === 'ok' ? 'ok' : 'failed'}</span>`,
+      )
+  }
+  if (t.at) lines.push(`<span class="muted">${isoDay(t.at)}</span>`)
   if (r.built && t.digest && t.digest !== r.built.digest)
-    parts.push('<span class="muted">(older build)</span>')
-  const failed = (t.checks ?? []).filter((c) => !c.ok)
-  const checks = t.checks?.length
-    ? `<details><summary>${t.checks.length - failed.length}/${t.checks.length} checks</summary><ul>${t.checks
+    lines.push('<span class="muted">(older build)</span>')
+  const passed = checks.filter(([, c]) => c.status === 'ok').length
+  const details = checks.length
+    ? `<details><summary>${passed}/${checks.length} checks</summary><ul>${checks
         .map(
-          (c) =>
-            `<li class="${c.ok ? 'ok' : 'bad'}">${h(c.name)}${c.detail ? `: <span class="muted">${h(c.detail)}</span>` : ''}</li>`,
+          ([name, c]) =>
+            `<li class="${c.status === 'ok' ? 'ok' : c.status === 'failed' ? 'bad' : 'muted'}">${h(name)} ${c.status}${c.detail ? `: <span class="muted">${h(c.detail)}</span>` : ''}</li>`,
         )
         .join('')}</ul></details>`
     : ''
-  return parts.join('<br>') + checks
+  return lines.join('<br>') + details
 }
 
 function auditCell(r: ImageRow): string {

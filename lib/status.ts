@@ -5,9 +5,11 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { AtelierError } from './errors.ts'
+import type { ImageResult } from './imagetest.ts'
 import { writeAtomic } from './lock.ts'
 import { readImage } from './oci/image.ts'
 import { blobPath } from './oci/layer.ts'
+import type { Finding } from './refresh/audit.ts'
 
 /** Where each result lives, relative to the build directory (`config.buildDir`) or the repository root. */
 export const STATUS_PATHS = {
@@ -47,38 +49,44 @@ export interface VerifyStatus {
   at?: number
 }
 
-/** One check of an image test (`health`, `metrics`, `function`, `stop`, `structure`, ...). */
+/** One check of an image test, as lib/imagetest.ts reports it. */
 export interface TestCheck {
-  name: string
-  ok: boolean
+  status: 'ok' | 'failed' | 'skipped'
   detail?: string
 }
 
-/** `pnpm test:images` writes this to `build/test-results/<image>.json`. */
+/**
+ * `pnpm test:images` writes this to `build/test-results/<image>.json`: lib/imagetest.ts's ImageResult
+ * plus when it ran (see testStatusOf). Checks are keyed by name: `healthy`, `metrics`, `test`, `stop`, `structure`.
+ */
 export interface TestStatus {
   image: string
   /** Every check passed. */
   ok: boolean
-  /** Manifest digest of the image tested. */
+  /** The image reference tested. */
+  ref?: string
+  /** Manifest digest of the image tested, when known. */
   digest?: string
   /** When it ran (unix seconds). */
   at?: number
-  /** The container reached `healthy`. */
-  health?: boolean
-  /** The metrics endpoint (native or exporter) answered with valid Prometheus text. */
-  metrics?: boolean
-  checks?: TestCheck[]
+  seconds?: number
+  checks?: Record<string, TestCheck>
 }
 
 /** A newer package version available in a suite (bookworm-security, bookworm-updates) than the lock holds. */
 export interface AuditUpdate {
+  /** The pin of the image's lock that holds the package. */
+  pin?: string
   package: string
   locked: string
   available: string
   suite: string
 }
 
-/** `pnpm audit` writes this to `build/audit.json`. */
+/**
+ * `pnpm audit` writes this to `build/audit.json` (see auditStatusOf). Every audited image has an entry,
+ * with no updates when nothing is newer; an image without one was not audited.
+ */
 export interface AuditStatus {
   /** When it ran (unix seconds). */
   at?: number
@@ -207,14 +215,18 @@ export async function readTestStatus(buildDir: string, image: string): Promise<T
   const t = expectShape(path, v, {
     image: 'string',
     ok: 'boolean',
+    ref: 'string?',
     digest: 'string?',
     at: 'number?',
-    health: 'boolean?',
-    metrics: 'boolean?',
-    checks: 'array?',
+    seconds: 'number?',
+    checks: 'object?',
   })
-  for (const [i, c] of ((t.checks as unknown[] | undefined) ?? []).entries())
-    expectShape(`${path} checks[${i}]`, c, { name: 'string', ok: 'boolean', detail: 'string?' })
+  for (const [name, c] of Object.entries((t.checks as Record<string, unknown> | undefined) ?? {})) {
+    expectShape(`${path} checks.${name}`, c, { status: 'string', detail: 'string?' })
+    const status = (c as { status: string }).status
+    if (!['ok', 'failed', 'skipped'].includes(status))
+      throw new StatusError(path, `checks.${name}.status: expected ok, failed or skipped, found "${status}"`)
+  }
   return v as unknown as TestStatus
 }
 
@@ -231,6 +243,7 @@ export async function readAudit(buildDir: string): Promise<AuditStatus | undefin
     const e = expectShape(`${path} images.${name}`, entry, { updates: 'array' })
     for (const [i, u] of (e.updates as unknown[]).entries())
       expectShape(`${path} images.${name}.updates[${i}]`, u, {
+        pin: 'string?',
         package: 'string',
         locked: 'string',
         available: 'string',
@@ -252,4 +265,28 @@ export async function readBench(root: string): Promise<BenchResults | undefined>
   for (const [name, s] of Object.entries((b.sizes as Record<string, unknown> | undefined) ?? {}))
     expectShape(`${path} sizes.${name}`, s, { conventional: 'number?' })
   return v as BenchResults
+}
+
+/** The result file of one image test (lib/imagetest.ts's ImageResult) stamped with when it ran. */
+export function testStatusOf(result: ImageResult, at: number, digest?: string): TestStatus {
+  return { ...result, at, ...(digest ? { digest } : {}) }
+}
+
+/** build/audit.json from `pnpm audit`'s findings: an entry for every audited image, security updates listed. */
+export function auditStatusOf(findings: Finding[], audited: string[], at: number): AuditStatus {
+  const images: AuditStatus['images'] = {}
+  for (const name of [...audited].sort()) images[name] = { updates: [] }
+  for (const f of findings) {
+    if (f.kind !== 'security') continue
+    const entry = images[f.image] ?? { updates: [] }
+    entry.updates.push({
+      pin: f.pin,
+      package: f.package,
+      locked: f.locked,
+      available: f.available,
+      suite: f.suite,
+    })
+    images[f.image] = entry
+  }
+  return { at, images }
 }
