@@ -59,9 +59,11 @@ export function localRef(name: string, key: string): string {
   return `atelier/${name}:${keyTag(key)}`
 }
 
+/** An image's version as a valid tag: Debian's `~`, `+` and `:` become `-`, `_`, `_`. */
 export function versionOf(img: LoadedImage): string {
   const v = img.recipe.version
-  return typeof v === 'function' ? v(img.lock) : v
+  const raw = typeof v === 'function' ? v(img.lock) : v
+  return raw.replace(/~/g, '-').replace(/[+:]/g, '_').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 128)
 }
 
 export interface PlanInput {
