@@ -19,6 +19,14 @@ export interface DebianBinaryOptions {
   base?: ImageRef
 }
 
+/**
+ * Unpack a pinned .deb at / of a build stage. `--keep-directory-symlink` keeps usrmerge's /bin, /lib
+ * symlinks: a plain `dpkg-deb -x` would replace /lib with the package's directory and break the stage.
+ */
+export function unpackDeb(pin: string): Step {
+  return run('/bin/sh', '-c', `for f in /src/${pin}/*.deb; do dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C /; done`)
+}
+
 /** Stages and final root for a recipe shipping binaries of a Debian package. */
 export function debianBinary(o: DebianBinaryOptions): { stages: Stage[]; final: Final } {
   return {
@@ -27,7 +35,7 @@ export function debianBinary(o: DebianBinaryOptions): { stages: Stage[]; final: 
         name: 'build',
         from: o.build ?? 'debian',
         sources: [o.pin],
-        steps: [run('/bin/sh', '-c', `dpkg-deb -x /src/${o.pin}/*.deb /`), ...(o.steps ?? [])],
+        steps: [unpackDeb(o.pin), ...(o.steps ?? [])],
       },
     ],
     final: {

@@ -2,7 +2,7 @@
 // linked only to libc), on base/runtime. Serves :5000, metrics and health on the debug server :5001.
 import debian from '../../base/debian/recipe.ts'
 import runtime from '../../base/runtime/recipe.ts'
-import { debianPackage, http, image, run, upstream } from '../../lib/index.ts'
+import { debianPackage, http, image, unpackDeb, upstream } from '../../lib/index.ts'
 
 export default image({
   name: 'registry',
@@ -15,7 +15,7 @@ export default image({
       from: debian,
       sources: ['docker-registry'],
       steps: [
-        run('/bin/sh', '-c', 'dpkg-deb -x /src/docker-registry/*.deb /'),
+        unpackDeb('docker-registry'),
         { copy: { src: ['files/config.yml'], dest: '/etc/registry/config.yml' } },
       ],
     },
