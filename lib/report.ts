@@ -399,8 +399,8 @@ export function graphSvg(data: Pick<ReportData, 'levels' | 'images'>): string {
   )
 }
 
-const NOT_BUILT = '<span class="muted">not built</span>'
-const NOT_RUN = '<span class="muted">not run</span>'
+const NOT_BUILT = '<span class="muted nowrap">not built</span>'
+const NOT_RUN = '<span class="muted nowrap">not run</span>'
 
 function pinsCell(r: ImageRow, maxAgeDays: number): string {
   if (!r.pins.length) return '<span class="muted">no pins</span>'
@@ -536,7 +536,7 @@ tr:target td{background:#fff8c5}
 a.name{font-weight:600;color:var(--fg);text-decoration:none}
 .badge{font-size:11px;border-radius:10px;padding:1px 7px;background:#e7ecf3;color:var(--muted)}
 .badge.base{border:1px dashed #8a94a6}
-.desc{max-width:28em}.small{font-size:12px}
+.desc{max-width:22em}.small{font-size:12px}.nowrap{white-space:nowrap}
 ul{margin:0;padding-left:16px}ul.pins{padding:0;list-style:none}ul.pins li{white-space:nowrap}
 .pin{font-weight:600}.kind{color:var(--muted);font-size:12px}
 .age{font-size:12px;color:var(--muted)}.age.old{color:var(--bad);font-weight:600}
