@@ -542,6 +542,7 @@ ul{margin:0;padding-left:16px}ul.pins{padding:0;list-style:none}ul.pins li{white
 .age{font-size:12px;color:var(--muted)}.age.old{color:var(--bad);font-weight:600}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .muted{color:var(--muted)}.ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
+td>span.ok,td>span.bad,td>span.warn{white-space:nowrap}
 pre{max-width:40em;max-height:20em;overflow:auto;font-size:11px;background:#f6f8fa;padding:6px}
 `
 

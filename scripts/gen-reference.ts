@@ -95,9 +95,22 @@ function fieldTable(fields: Field[]): string[] {
     const bits = [f.doc.text]
     if (f.doc.defaults.length) bits.push(`Default: ${f.doc.defaults.map(code).join(', ')}.`)
     if (f.doc.examples.length) bits.push(`Example: ${f.doc.examples.map(code).join('; ')}`)
-    return `| ${code(f.name)} | ${cell(code(f.type))} | ${f.optional ? 'optional' : '**required**'} | ${cell(bits.filter(Boolean).join(' '))} |`
+    return [
+      code(f.name),
+      cell(code(f.type)),
+      f.optional ? 'optional' : '**required**',
+      cell(bits.filter(Boolean).join(' ')),
+    ]
   })
-  return ['| field | type | | description |', '| --- | --- | --- | --- |', ...rows]
+  return alignTable([['field', 'type', '', 'description'], ...rows])
+}
+
+/** A markdown table with padded columns, as the repository's formatter (biome) writes tables. */
+function alignTable(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(3, ...rows.map((r) => [...r[i]!].length)))
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join(' | ')} |`
+  return [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)]
 }
 
 function docBlock(doc: Doc): string[] {
