@@ -128,13 +128,14 @@ export async function ensureRegistry(
   if (up) await stopRegistry(repo)
   else await stopRegistry(repo).catch(() => false)
   deps.logger.emit({ kind: 'info', message: `bootstrap: no registry at ${reg.host}; building ${REGISTRY_IMAGE} first` })
-  const { buildImage } = await import('./build.ts')
+  const { buildImage, engineRefs } = await import('./build.ts')
   for (const n of select(repo.deps, [REGISTRY_IMAGE])) {
     const p = repo.plans[n]!
     const marker = await readFile(join(deps.paths.layout(n), 'atelier.json'), 'utf8').then((t) => JSON.parse(t) as { key: string }, () => undefined)
-    if (marker?.key === p.key && (await deps.engine.has(p.ref))) continue
+    if (marker?.key === p.key) continue
     await buildImage(repo, n, deps)
   }
+  if (!(await deps.engine.has(planned.ref))) await deps.engine.load(deps.paths.layout(REGISTRY_IMAGE), engineRefs(planned))
   if (deps.engine.kind !== 'docker') {
     throw new AtelierError('E_BOOTSTRAP_ENGINE', 'bootstrapping the registry needs the docker engine to run it', { hint: 'start a registry yourself or use the docker engine' })
   }

@@ -3,7 +3,7 @@
 // One failing image stops only its dependents; the summary says what built, what was cached, what failed.
 import { copyFile, cp, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createReadStream, createWriteStream, existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import pLimit from 'p-limit'
@@ -47,7 +47,7 @@ export interface BuildPaths {
 }
 
 export function buildPaths(repo: Repo, buildDir?: string): BuildPaths {
-  const root = buildDir ?? join(repo.root, repo.config.buildDir)
+  const root = buildDir ?? resolve(repo.root, repo.config.buildDir)
   return {
     root,
     context: (n) => join(root, 'context', n),
@@ -160,6 +160,12 @@ export async function buildImage(repo: Repo, name: string, deps: { engine: Engin
   await mkdir(dirname(log), { recursive: true })
   await writeFile(log, `# atelier build of ${name} (key ${planned.key})\n`)
 
+  // Parents packed earlier (or by another engine) enter this engine from their layouts.
+  for (const parent of repo.deps[name]!) {
+    const pp = repo.plans[parent]!
+    if (!(await engine.has(pp.ref))) await engine.load(paths.layout(parent), engineRefs(pp), log)
+  }
+
   let tar: string
   if (img.recipe.rootfs) {
     logger.emit({ kind: 'stage', image: name, stage: 'fetch', detail: 'root filesystem' })
@@ -240,7 +246,7 @@ type Outcome = { status: 'built'; built: Built } | { status: 'cached'; where: st
 export async function runBuild(repo: Repo, selected: string[], opts: BuildOptions): Promise<number> {
   const logger = opts.logger ?? consoleLogger({ json: opts.json, quiet: opts.quiet })
   const engine = engineFor(repo.config, opts.engine)
-  const store = new Store(join(repo.root, repo.config.storeDir))
+  const store = new Store(resolve(repo.root, repo.config.storeDir))
   const paths = buildPaths(repo, opts.buildDir)
   for (const n of selected) if (repo.plans[n]!.plan.deprecated) logger.emit({ kind: 'warn', image: n, message: `DEPRECATED: ${repo.plans[n]!.plan.deprecated}` })
 
@@ -258,8 +264,9 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
     selected.map(async (n) => {
       const p = repo.plans[n]!
       remote.set(n, opts.push && p.plan.push && clients.length > 0 ? await inRegistries(clients, repo, n) : false)
-      const m = await readMarker(paths, n)
-      local.set(n, m?.key === p.key && (await engine.has(p.ref)))
+      // Packed under build/oci with this key; the engine gets it (loaded, not rebuilt) only when
+      // something built on it must be built: no engine round trip per image in a no-op build.
+      local.set(n, (await readMarker(paths, n))?.key === p.key)
     }),
   )
   const done = (n: string): boolean => (repo.plans[n]!.plan.push && opts.push ? remote.get(n)! : local.get(n)!)
