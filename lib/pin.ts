@@ -82,11 +82,16 @@ export type LockedPin =
 
 /** What a recipe declares about an input; refresh turns it into a LockedPin. */
 export type PinSpec =
-  | { kind: 'url' /** Where refresh looks: see the image's refresh.ts. */; description?: string }
+  | {
+      kind: 'url'
+      /** Where refresh looks: see the image's refresh.ts. */
+      description?: string
+    }
   | {
       kind: 'debian-source'
       name: string
-      suite?: string /** Which files: upstream tarball(s) only, or all. */
+      suite?: string
+      /** Which files: upstream tarball(s) only, or all. */
       files?: 'orig' | 'all'
     }
   | { kind: 'debian-package'; name: string; suite?: string; arch?: string }
