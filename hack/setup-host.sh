@@ -10,6 +10,7 @@ PACKAGES=(
   musl-tools busybox-static                                    # static helpers and test fixtures
   prometheus                                                   # promtool checks the generated scrape config
   apache2-utils                                                # htpasswd (bcrypt) for registry auth tests
+  chromium                                                     # headless browser for the report page test
   xz-utils curl jq git ca-certificates
 )
 

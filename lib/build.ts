@@ -20,7 +20,7 @@ import type { PlannedImage } from './plan.ts'
 import { RegistryClient } from './registry/client.ts'
 import { APP_STAGE, CONTEXT } from './render.ts'
 import type { Repo } from './repo.ts'
-import { imageConfig } from './runtime.ts'
+import { imageConfig, ownerOf } from './runtime.ts'
 import { resolveUrl } from './debian/mirror.ts'
 import { Store } from './store.ts'
 
@@ -191,7 +191,11 @@ export async function buildImage(repo: Repo, name: string, deps: { engine: Engin
   logger.emit({ kind: 'stage', image: name, stage: 'pack' })
   await rm(layout, { recursive: true, force: true })
   await mkdir(join(layout, 'blobs'), { recursive: true })
-  const layer = await layerFromTar(tar, join(layout, 'blobs'), { epoch: plan.epoch })
+  const layer = await layerFromTar(tar, join(layout, 'blobs'), {
+    epoch: plan.epoch,
+    // Final images: root owns everything but the declared writable paths. Bases keep their owners.
+    ...(img.recipe.rootfs ? {} : { owner: ownerOf(img.recipe.final?.writable ?? [], plan.runtime) }),
+  })
   const base = img.recipe.final?.from
   const parentName = base && base !== 'scratch' ? (typeof base === 'string' ? base : base.name) : undefined
   const image = await writeImage(layout, {

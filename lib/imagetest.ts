@@ -242,10 +242,11 @@ async function stopGracefully(docker: string, id: string, rt: ResolvedRuntime): 
       status: 'failed',
       detail: `killed after ${secs.toFixed(1)}s: did not exit within ${rt.stopTimeout}s of ${sig} (handle ${sig}, or set runtime.stopSignal)`,
     }
-  if (s.ExitCode !== 0 && s.ExitCode !== 128 + num)
+  const accepted = [0, 128 + num, ...(rt.stopExitCodes ?? [])]
+  if (!accepted.includes(s.ExitCode))
     return {
       status: 'failed',
-      detail: `exited with code ${s.ExitCode} after ${sig} (want 0 or ${128 + num})`,
+      detail: `exited with code ${s.ExitCode} after ${sig} (want ${accepted.join(' or ')}; declare others in runtime.stopExitCodes)`,
     }
   return { status: 'ok', detail: `exited ${s.ExitCode} ${secs.toFixed(1)}s after ${sig}` }
 }

@@ -131,6 +131,12 @@ export interface Runtime {
   stopSignal?: string
   /** Seconds the app needs to stop cleanly. @default 10 */
   stopTimeout?: number
+  /**
+   * Exit codes that mean a clean stop besides 0 and 128+signal. A Go program with no handler for
+   * the stop signal exits 2 when it runs as PID 1 (the kernel ignores the re-raised signal).
+   * @example stopExitCodes: [2]
+   */
+  stopExitCodes?: number[]
   /** @example healthcheck: { probe: tcp(6379) } */
   healthcheck?: Healthcheck
   /** @example metrics: { port: 9121, exporter: redisExporter } */

@@ -25,9 +25,17 @@ export interface Repo {
   plans: Record<string, PlannedImage>
 }
 
+/** Sources whose changes change the bytes of built images: the packer and the image config. */
+export const PACKER_SOURCES = ['oci/layer.ts', 'oci/image.ts', 'runtime.ts']
+
+/**
+ * The framework part of every cache key: lib's version plus a hash of the packer's sources, so a
+ * change in how layers are written rebuilds everything without anyone remembering to bump a version.
+ */
 export async function frameworkVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(join(LIB_DIR, 'package.json'), 'utf8')) as { version: string }
-  return pkg.version
+  const sources = await Promise.all(PACKER_SOURCES.map((f) => readFile(join(LIB_DIR, f))))
+  return `${pkg.version}+${sha256hex(Buffer.concat(sources)).slice(0, 12)}`
 }
 
 export interface OpenOptions {

@@ -60,6 +60,7 @@ export interface ResolvedRuntime {
   tmpfs: string[]
   stopSignal?: string
   stopTimeout: number
+  stopExitCodes?: number[]
   healthcheck?: ResolvedHealthcheck
   metrics?: { port: number; path: string; exporter?: string }
   labels: Record<string, string>
@@ -109,6 +110,7 @@ export function resolveRuntime(
     tmpfs: [...(r.tmpfs ?? [])].sort(),
     ...(r.stopSignal ? { stopSignal: r.stopSignal } : {}),
     stopTimeout: r.stopTimeout ?? 10,
+    ...(r.stopExitCodes?.length ? { stopExitCodes: [...r.stopExitCodes].sort((a, b) => a - b) } : {}),
     ...(r.healthcheck ? { healthcheck: resolveHealthcheck(r.healthcheck) } : {}),
     ...(metrics ? { metrics } : {}),
     labels: allLabels,
@@ -142,4 +144,10 @@ export function imageConfig(rt: ResolvedRuntime): Record<string, unknown> {
         }
       : {}),
   }
+}
+
+/** Owner of a path in an app layer: the runtime user for volumes and writable paths (and what is below them), root otherwise. */
+export function ownerOf(writable: string[], rt: { user: { uid: number; gid: number }; volumes: string[] }): (path: string) => [number, number] {
+  const roots = [...writable, ...rt.volumes].map((w) => w.replace(/^\/+|\/+$/g, ''))
+  return (path) => (roots.some((r) => path === r || path.startsWith(`${r}/`)) ? [rt.user.uid, rt.user.gid] : [0, 0])
 }

@@ -45,7 +45,6 @@ export default image({
             'for p in ca-certificates tzdata netbase; do mkdir -p /out/usr/share/doc/$p && cp /x/usr/share/doc/$p/copyright /out/usr/share/doc/$p/; done',
             'ln -s /usr/share/zoneinfo/Etc/UTC /out/etc/localtime',
             'chmod 1777 /out/tmp',
-            'chown {{uid}}:{{gid}} /out/home/nonroot',
             'chmod 0644 /out/etc/passwd /out/etc/group /out/etc/nsswitch.conf',
           ].join('\n'),
         ),

@@ -31,7 +31,8 @@ export default image({
   ],
   final: {
     from: runtime,
-    closure: { from: 'build', binaries: ['/usr/sbin/haproxy'] },
+    // libgcc_s is dlopen'd by glibc for pthread_exit, so no DT_NEEDED entry names it.
+    closure: { from: 'build', binaries: ['/usr/sbin/haproxy', '/lib/x86_64-linux-gnu/libgcc_s.so.1'] },
     copy: [{ from: 'build', src: '/etc/haproxy/haproxy.cfg', dest: '/etc/haproxy/haproxy.cfg' }],
   },
   runtime: {

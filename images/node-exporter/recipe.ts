@@ -12,6 +12,8 @@ export default image({
     entrypoint: ['/usr/bin/prometheus-node-exporter'],
     cmd: ['--web.listen-address=:9100'],
     ports: [{ port: 9100, name: 'metrics' }],
+    // No SIGTERM handler: as PID 1 the Go runtime exits 2 on SIGTERM, promptly and with nothing to flush.
+    stopExitCodes: [2],
     healthcheck: http({ port: 9100, path: '/' }),
     metrics: { port: 9100 },
   },

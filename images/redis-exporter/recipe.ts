@@ -14,6 +14,8 @@ export default image({
     // Beside redis in its network namespace (a pod, or docker --network container:redis).
     env: { REDIS_ADDR: 'redis://127.0.0.1:6379' },
     ports: [{ port: 9121, name: 'metrics' }],
+    // No SIGTERM handler: as PID 1 the Go runtime exits 2 on SIGTERM, promptly and with nothing to flush.
+    stopExitCodes: [2],
     healthcheck: http({ port: 9121, path: '/health' }),
     metrics: { port: 9121 },
   },

@@ -31,6 +31,12 @@ export interface LayerOptions {
   epoch: number
   /** Keep mtimes older than `epoch` instead of setting all to `epoch` (newer ones are still clamped). */
   clamp?: boolean
+  /**
+   * Owners decided by the image, not by the engine: called with each entry's path (no leading `/`,
+   * no trailing `/`), returns [uid, gid]. BuildKit's cache ignores ownership, so a warm build can
+   * carry owners from an older build; declared owners make the layer independent of that.
+   */
+  owner?: (path: string) => [number, number]
 }
 
 const CHUNK = 1 << 20
@@ -209,12 +215,13 @@ async function writeSorted(
   try {
     for (const e of sorted) {
       const mtime = opts.clamp ? Math.min(e.mtime, opts.epoch) : opts.epoch
+      const [uid, gid] = opts.owner ? opts.owner(e.name) : [e.uid, e.gid]
       const header: Partial<tar.Header> & { name: string } = {
         name: e.type === 'directory' ? `${e.name}/` : e.name,
         type: e.type,
         mode: e.mode & 0o7777,
-        uid: e.uid,
-        gid: e.gid,
+        uid,
+        gid,
         uname: '',
         gname: '',
         mtime: new Date(mtime * 1000),
@@ -222,7 +229,7 @@ async function writeSorted(
         ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
       }
       // ustar's 7 octal digits stop at 262143; larger ids go in a pax record, as GNU tar does.
-      if (e.uid > 0o777777 || e.gid > 0o777777) header.pax = { gid: String(e.gid), uid: String(e.uid) }
+      if (uid > 0o777777 || gid > 0o777777) header.pax = { gid: String(gid), uid: String(uid) }
       let sink!: ReturnType<tar.Pack['entry']>
       const done = new Promise<void>((resolve, reject) => {
         sink = pack.entry(header, (err) => (err ? reject(err) : resolve()))
