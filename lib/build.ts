@@ -248,6 +248,7 @@ export async function pushImage(repo: Repo, name: string, paths: BuildPaths, cli
 type Outcome = { status: 'built'; built: Built } | { status: 'cached'; where: string } | { status: 'failed'; error: string } | { status: 'skipped'; because: string }
 
 export async function runBuild(repo: Repo, selected: string[], opts: BuildOptions): Promise<number> {
+  const started = performance.now()
   const logger = opts.logger ?? consoleLogger({ json: opts.json, quiet: opts.quiet })
   const engine = engineFor(repo.config, opts.engine)
   const store = new Store(resolve(repo.root, repo.config.storeDir))
@@ -320,6 +321,13 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
   }
   const results = await Promise.all(order.map(async (n) => [n, await run(n)] as const))
   printSummary(results, logger)
+  // Per-image build times for `pnpm bench` (sequential sum and critical path against this wall time).
+  // Written only when something was built, so no-op runs keep the last real build's times.
+  if (results.some(([, o]) => o.status === 'built')) {
+    const images = Object.fromEntries(results.map(([n, o]) => [n, { status: o.status, ...(o.status === 'built' ? { seconds: o.built.seconds } : {}) }]))
+    const record = { at: new Date().toISOString(), wallSeconds: (performance.now() - started) / 1000, concurrency: repo.config.concurrency, force: opts.force, push: opts.push, images }
+    await writeFile(join(paths.root, 'last-build.json'), `${JSON.stringify(record, null, 2)}\n`).catch(() => undefined)
+  }
   return results.some(([, o]) => o.status === 'failed' || o.status === 'skipped') ? EXIT.failed : EXIT.ok
 }
 
