@@ -9,7 +9,7 @@ import { openRepo } from '../lib/repo.ts'
 const USAGE = `usage: pnpm build [image...] [options]
   --print             print the build order and every plan as JSON; build nothing
   --with-dependents   also rebuild the images built on the named ones
-  --force             rebuild even when the registries hold the cache key
+  --force             rebuild the named images (all with no name) even when already built
   --no-push           build and keep locally; push nowhere
   --restart-registry  replace a running bootstrapped registry with the freshly built one
   --json | --quiet    machine-readable events | only results and failures
@@ -58,6 +58,7 @@ main(async (argv) => {
   const { runBuild } = await import('../lib/build.ts')
   return runBuild(repo, selected, {
     force: values.force ?? false,
+    named: positionals,
     push: !values['no-push'],
     restartRegistry: values['restart-registry'] ?? false,
     json: values.json ?? false,

@@ -1,27 +1,28 @@
 // Building a selection of images: decide what is already built (registry key tags, local layouts),
 // then fetch, engine-build, pack, load and push in dependency order, independent images in parallel.
 // One failing image stops only its dependents; the summary says what built, what was cached, what failed.
-import { copyFile, cp, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+
 import { createReadStream, createWriteStream, existsSync } from 'node:fs'
+import { copyFile, cp, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import pLimit from 'p-limit'
 import { ensureRegistry } from './bootstrap.ts'
+import { resolveUrl } from './debian/mirror.ts'
 import { buildDebianSystem } from './debian/system.ts'
-import { engineFor, type Engine } from './engine/index.ts'
+import { type Engine, engineFor } from './engine/index.ts'
 import { AtelierError, EXIT } from './errors.ts'
 import { ancestors } from './graph.ts'
 import { consoleLogger, type Logger } from './log.ts'
-import { layerFromTar } from './oci/layer.ts'
 import { readImage, writeImage } from './oci/image.ts'
+import { layerFromTar } from './oci/layer.ts'
 import type { LockedDebianSystem } from './pin.ts'
 import type { PlannedImage } from './plan.ts'
 import { RegistryClient } from './registry/client.ts'
 import { APP_STAGE, CONTEXT } from './render.ts'
 import type { Repo } from './repo.ts'
 import { imageConfig, ownerOf } from './runtime.ts'
-import { resolveUrl } from './debian/mirror.ts'
 import { Store } from './store.ts'
 
 export interface BuildOptions {
@@ -30,6 +31,8 @@ export interface BuildOptions {
   restartRegistry: boolean
   json: boolean
   quiet: boolean
+  /** The images named on the command line: `force` rebuilds these (all selected when absent), not their ancestors. */
+  named?: string[]
   /** Build with an empty engine cache (pnpm verify). */
   noCache?: boolean
   engine?: 'docker' | 'buildah'
@@ -131,7 +134,11 @@ async function baseRootfs(repo: Repo, name: string, store: Store, out: string, l
     return tar
   }
   const file = pin.files[0]
-  if (!file) throw new AtelierError('E_ROOTFS', `${name}: pin ${img.recipe.rootfs} has no file to use as a root filesystem`)
+  if (!file)
+    throw new AtelierError(
+      'E_ROOTFS',
+      `${name}: pin ${img.recipe.rootfs} has no file to use as a root filesystem`,
+    )
   const stored = await store.fetch(resolveUrl(file.url, repo.config), file.sha256)
   if (/\.(tgz|gz)$/.test(file.name)) await gunzipTo(stored, tar)
   else await copyFile(stored, tar)
@@ -146,7 +153,18 @@ export interface Built {
 }
 
 /** Build one image whose parents are already loaded in the engine and packed under build/oci. */
-export async function buildImage(repo: Repo, name: string, deps: { engine: Engine; store: Store; paths: BuildPaths; logger: Logger; noCache?: boolean; load?: boolean }): Promise<Built> {
+export async function buildImage(
+  repo: Repo,
+  name: string,
+  deps: {
+    engine: Engine
+    store: Store
+    paths: BuildPaths
+    logger: Logger
+    noCache?: boolean
+    load?: boolean
+  },
+): Promise<Built> {
   const { engine, store, paths, logger } = deps
   const planned = repo.plans[name]!
   const { plan } = planned
@@ -171,10 +189,20 @@ export async function buildImage(repo: Repo, name: string, deps: { engine: Engin
     logger.emit({ kind: 'stage', image: name, stage: 'fetch', detail: 'root filesystem' })
     tar = await baseRootfs(repo, name, store, out, log)
   } else {
-    logger.emit({ kind: 'stage', image: name, stage: 'fetch', detail: `${Object.keys(plan.sources).length} source file(s)` })
+    logger.emit({
+      kind: 'stage',
+      image: name,
+      stage: 'fetch',
+      detail: `${Object.keys(plan.sources).length} source file(s)`,
+    })
     const ctx = paths.context(name)
     await prepareContext(repo, name, store, ctx)
-    logger.emit({ kind: 'stage', image: name, stage: 'build', detail: `${engine.kind}, network ${plan.network ? 'on' : 'off'}` })
+    logger.emit({
+      kind: 'stage',
+      image: name,
+      stage: 'build',
+      detail: `${engine.kind}, network ${plan.network ? 'on' : 'off'}`,
+    })
     tar = join(out, 'app.tar')
     await engine.build({
       context: ctx,
@@ -230,22 +258,44 @@ async function inRegistries(clients: RegistryClient[], repo: Repo, name: string)
   const p = repo.plans[name]!
   const tag = p.tags[1]!
   const results = await Promise.all(
-    clients.map((c, i) => c.hasManifest(registryRepo(repo.config.registries[i]!.namespace, name), tag).catch(() => undefined)),
+    clients.map((c, i) =>
+      c.hasManifest(registryRepo(repo.config.registries[i]!.namespace, name), tag).catch(() => undefined),
+    ),
   )
   return results.every((d) => d !== undefined)
 }
 
-export async function pushImage(repo: Repo, name: string, paths: BuildPaths, clients: RegistryClient[], logger: Logger): Promise<void> {
+export async function pushImage(
+  repo: Repo,
+  name: string,
+  paths: BuildPaths,
+  clients: RegistryClient[],
+  logger: Logger,
+): Promise<void> {
   const p = repo.plans[name]!
   logger.emit({ kind: 'stage', image: name, stage: 'push' })
   for (const [i, client] of clients.entries()) {
     const reg = repo.config.registries[i]!
     const r = await client.pushImage(paths.layout(name), registryRepo(reg.namespace, name), p.tags)
-    logger.emit({ kind: 'pushed', image: name, registry: reg.host, tags: p.tags, blobsUploaded: r.uploaded, blobsSkipped: r.skipped })
+    logger.emit({
+      kind: 'pushed',
+      image: name,
+      registry: reg.host,
+      tags: p.tags,
+      blobsUploaded: r.uploaded,
+      blobsSkipped: r.skipped,
+    })
+    // SBOMs and provenance as referrers of the manifest (loaded lazily: the CycloneDX library is slow to import).
+    const { attach } = await import('./attach.ts')
+    await attach(repo, name, client, registryRepo(reg.namespace, name), r.digest, { layout: paths.layout })
   }
 }
 
-type Outcome = { status: 'built'; built: Built } | { status: 'cached'; where: string } | { status: 'failed'; error: string } | { status: 'skipped'; because: string }
+type Outcome =
+  | { status: 'built'; built: Built }
+  | { status: 'cached'; where: string }
+  | { status: 'failed'; error: string }
+  | { status: 'skipped'; because: string }
 
 export async function runBuild(repo: Repo, selected: string[], opts: BuildOptions): Promise<number> {
   const started = performance.now()
@@ -253,7 +303,9 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
   const engine = engineFor(repo.config, opts.engine)
   const store = new Store(resolve(repo.root, repo.config.storeDir))
   const paths = buildPaths(repo, opts.buildDir)
-  for (const n of selected) if (repo.plans[n]!.plan.deprecated) logger.emit({ kind: 'warn', image: n, message: `DEPRECATED: ${repo.plans[n]!.plan.deprecated}` })
+  for (const n of selected)
+    if (repo.plans[n]!.plan.deprecated)
+      logger.emit({ kind: 'warn', image: n, message: `DEPRECATED: ${repo.plans[n]!.plan.deprecated}` })
 
   let clients: RegistryClient[] = []
   if (opts.push && repo.config.registries.length) {
@@ -268,19 +320,32 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
   await Promise.all(
     selected.map(async (n) => {
       const p = repo.plans[n]!
-      remote.set(n, opts.push && p.plan.push && clients.length > 0 ? await inRegistries(clients, repo, n) : false)
+      remote.set(
+        n,
+        opts.push && p.plan.push && clients.length > 0 ? await inRegistries(clients, repo, n) : false,
+      )
       // Packed under build/oci with this key; the engine gets it (loaded, not rebuilt) only when
       // something built on it must be built: no engine round trip per image in a no-op build.
       local.set(n, (await readMarker(paths, n))?.key === p.key)
     }),
   )
-  const done = (n: string): boolean => (repo.plans[n]!.plan.push && opts.push ? remote.get(n)! : local.get(n)!)
-  const toBuild = new Set(opts.force ? selected : selected.filter((n) => !done(n) && !(repo.plans[n]!.plan.push && opts.push && local.get(n))))
-  // Parents of anything we build must be in the engine: build those that are not.
-  for (const n of [...toBuild]) for (const a of ancestors(repo.deps, [n])) if (!local.get(a) || opts.force) toBuild.add(a)
+  const done = (n: string): boolean =>
+    repo.plans[n]!.plan.push && opts.push ? remote.get(n)! : local.get(n)!
+  const forced = new Set(opts.force ? (opts.named?.length ? opts.named : selected) : [])
+  const toBuild = new Set(
+    selected.filter(
+      (n) => forced.has(n) || (!done(n) && !(repo.plans[n]!.plan.push && opts.push && local.get(n))),
+    ),
+  )
+  // Parents of anything we build must be packed locally: build those that are not.
+  for (const n of [...toBuild]) for (const a of ancestors(repo.deps, [n])) if (!local.get(a)) toBuild.add(a)
   for (const a of toBuild) wanted.add(a)
   const order = Object.keys(repo.plans).filter((n) => wanted.has(n))
-  logger.emit({ kind: 'plan', images: order, levels: repo.levels.map((l) => l.filter((n) => wanted.has(n))).filter((l) => l.length) })
+  logger.emit({
+    kind: 'plan',
+    images: order,
+    levels: repo.levels.map((l) => l.filter((n) => wanted.has(n))).filter((l) => l.length),
+  })
 
   const limit = pLimit(repo.config.concurrency)
   const outcomes = new Map<string, Promise<Outcome>>()
@@ -302,11 +367,15 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
             await pushImage(repo, n, paths, clients, logger)
             return { status: 'cached', where: 'local build, now pushed' }
           }
-          const where = pushable ? `key ${repo.plans[n]!.tags[1]} in ${clients.length} registr${clients.length === 1 ? 'y' : 'ies'}` : 'local'
+          const where = pushable
+            ? `key ${repo.plans[n]!.tags[1]} in ${clients.length} registr${clients.length === 1 ? 'y' : 'ies'}`
+            : 'local'
           logger.emit({ kind: 'cached', image: n, where })
           return { status: 'cached', where }
         }
-        const built = await limit(() => buildImage(repo, n, { engine, store, paths, logger, ...(opts.noCache ? { noCache: true } : {}) }))
+        const built = await limit(() =>
+          buildImage(repo, n, { engine, store, paths, logger, ...(opts.noCache ? { noCache: true } : {}) }),
+        )
         if (pushable) await pushImage(repo, n, paths, clients, logger)
         return { status: 'built', built }
       } catch (e) {
@@ -324,9 +393,23 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
   // Per-image build times for `pnpm bench` (sequential sum and critical path against this wall time).
   // Written only when something was built, so no-op runs keep the last real build's times.
   if (results.some(([, o]) => o.status === 'built')) {
-    const images = Object.fromEntries(results.map(([n, o]) => [n, { status: o.status, ...(o.status === 'built' ? { seconds: o.built.seconds } : {}) }]))
-    const record = { at: new Date().toISOString(), wallSeconds: (performance.now() - started) / 1000, concurrency: repo.config.concurrency, force: opts.force, push: opts.push, images }
-    await writeFile(join(paths.root, 'last-build.json'), `${JSON.stringify(record, null, 2)}\n`).catch(() => undefined)
+    const images = Object.fromEntries(
+      results.map(([n, o]) => [
+        n,
+        { status: o.status, ...(o.status === 'built' ? { seconds: o.built.seconds } : {}) },
+      ]),
+    )
+    const record = {
+      at: new Date().toISOString(),
+      wallSeconds: (performance.now() - started) / 1000,
+      concurrency: repo.config.concurrency,
+      force: opts.force,
+      push: opts.push,
+      images,
+    }
+    await writeFile(join(paths.root, 'last-build.json'), `${JSON.stringify(record, null, 2)}\n`).catch(
+      () => undefined,
+    )
   }
   return results.some(([, o]) => o.status === 'failed' || o.status === 'skipped') ? EXIT.failed : EXIT.ok
 }
@@ -335,7 +418,13 @@ function printSummary(results: (readonly [string, Outcome])[], logger: Logger): 
   const rows = results.map(([n, o]) => {
     switch (o.status) {
       case 'built':
-        return [n, 'built', `${o.built.seconds.toFixed(1)}s`, `${(o.built.bytes / 1e6).toFixed(1)} MB`, o.built.digest.slice(7, 19)]
+        return [
+          n,
+          'built',
+          `${o.built.seconds.toFixed(1)}s`,
+          `${(o.built.bytes / 1e6).toFixed(1)} MB`,
+          o.built.digest.slice(7, 19),
+        ]
       case 'cached':
         return [n, 'cached', '', '', o.where]
       case 'failed':
@@ -346,9 +435,18 @@ function printSummary(results: (readonly [string, Outcome])[], logger: Logger): 
   })
   const head = ['image', 'result', 'time', 'size', 'detail']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
-  const counts = ['built', 'cached', 'FAILED', 'skipped'].map((s) => `${rows.filter((r) => r[1] === s).length} ${s.toLowerCase()}`)
-  logger.emit({ kind: 'info', message: ['', line(head), ...rows.map(line), '', `summary: ${counts.join(', ')}`].join('\n') })
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
+  const counts = ['built', 'cached', 'FAILED', 'skipped'].map(
+    (s) => `${rows.filter((r) => r[1] === s).length} ${s.toLowerCase()}`,
+  )
+  logger.emit({
+    kind: 'info',
+    message: ['', line(head), ...rows.map(line), '', `summary: ${counts.join(', ')}`].join('\n'),
+  })
 }
 
 export { readImage }

@@ -14,11 +14,15 @@ export const SHARED_DIRS = `buildDir: "${ROOT}/build"\nstoreDir: "${ROOT}/.ateli
  * A temporary repository holding config/, base/ and the named image folders of the real one, with
  * `../../lib/` imports made absolute, plus extra image folders given as { name: { file: text } }.
  */
-export async function tempRepo(images: string[], extra: Record<string, Record<string, string>> = {}): Promise<string> {
+export async function tempRepo(
+  images: string[],
+  extra: Record<string, Record<string, string>> = {},
+): Promise<string> {
   const dest = await mkdtemp(join(tmpdir(), 'atelier-e2e-'))
   await cp(join(ROOT, 'config'), join(dest, 'config'), { recursive: true })
   await cp(join(ROOT, 'base'), join(dest, 'base'), { recursive: true })
-  for (const name of images) await cp(join(ROOT, 'images', name), join(dest, 'images', name), { recursive: true })
+  for (const name of images)
+    await cp(join(ROOT, 'images', name), join(dest, 'images', name), { recursive: true })
   for (const [name, files] of Object.entries(extra)) {
     for (const [file, text] of Object.entries(files)) {
       await mkdir(dirname(join(dest, 'images', name, file)), { recursive: true })

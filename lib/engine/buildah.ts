@@ -1,10 +1,11 @@
-// buildah, daemonless: `buildah build` with chroot isolation and overlay storage (vfs copies the whole
+// buildah, daemonless: `buildah build` with OCI isolation and overlay storage (vfs copies the whole
 // root filesystem per layer). Parents enter its storage from our OCI layouts.
 import { exec } from '../exec.ts'
 import type { BuildRequest, Engine } from './engine.ts'
 
 const BUILDAH = process.env.ATELIER_BUILDAH ?? '/usr/bin/buildah'
 const COMMON = ['--storage-driver', 'overlay']
+const STORAGE = '/var/lib/containers/storage+/run/containers/storage'
 
 /** buildah resolves short names like `atelier/x:tag` against docker.io; store them qualified. */
 function qualify(ref: string): string {
@@ -20,8 +21,9 @@ export class BuildahEngine implements Engine {
         BUILDAH,
         ...COMMON,
         'build',
+        // oci (runc) isolation: chroot isolation cannot take a network namespace, so no --network none.
         '--isolation',
-        'chroot',
+        'oci',
         '--pull-never',
         `--platform=${req.platform}`,
         ...(req.network ? [] : ['--network', 'none']),
@@ -38,8 +40,13 @@ export class BuildahEngine implements Engine {
 
   async load(layoutDir: string, refs: string[], logFile?: string): Promise<void> {
     const opts = logFile ? { logFile } : {}
-    const id = (await exec([BUILDAH, ...COMMON, 'pull', '-q', `oci:${layoutDir}`], { ...opts, capture: true })).trim().split('\n').pop()!
-    for (const r of refs) await exec([BUILDAH, ...COMMON, 'tag', id, qualify(r)], opts)
+    // skopeo names the image itself (`buildah pull oci:` would derive a name from the folder's path).
+    const [first, ...rest] = refs.map(qualify)
+    await exec(
+      ['skopeo', 'copy', '-q', `oci:${layoutDir}`, `containers-storage:[overlay@${STORAGE}]${first}`],
+      opts,
+    )
+    for (const r of rest) await exec([BUILDAH, ...COMMON, 'tag', first!, r], opts)
   }
 
   async has(ref: string): Promise<boolean> {

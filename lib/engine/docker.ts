@@ -1,7 +1,8 @@
 // BuildKit through a Docker engine (local socket or DOCKER_HOST). Uses Debian's 20.10 client at
 // /usr/bin/docker: the Docker 28 CLI found first on PATH here refuses BuildKit builds without buildx.
-import { createReadStream } from 'node:fs'
+
 import { spawn } from 'node:child_process'
+import { createReadStream } from 'node:fs'
 import { CommandError } from '../errors.ts'
 import { exec } from '../exec.ts'
 import type { BuildRequest, Engine } from './engine.ts'
@@ -40,13 +41,18 @@ export class DockerEngine implements Engine {
     const tar = `${layoutDir}.docker.tar`
     await writeDockerArchive(layoutDir, tar, refs)
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(DOCKER, ['load', '-q'], { env: { ...process.env, ...this.env() }, stdio: ['pipe', 'pipe', 'pipe'] })
+      const child = spawn(DOCKER, ['load', '-q'], {
+        env: { ...process.env, ...this.env() },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
       let err = ''
       child.stderr.on('data', (b: Buffer) => (err += b.toString()))
       child.stdout.on('data', () => {})
       createReadStream(tar).pipe(child.stdin)
       child.on('error', reject)
-      child.on('close', (code) => (code === 0 ? resolve() : reject(new CommandError([DOCKER, 'load'], code, err.trim(), logFile))))
+      child.on('close', (code) =>
+        code === 0 ? resolve() : reject(new CommandError([DOCKER, 'load'], code, err.trim(), logFile)),
+      )
     })
     const { rm } = await import('node:fs/promises')
     await rm(tar, { force: true })

@@ -5,7 +5,9 @@ import { DockerEngine } from './docker.ts'
 import type { Engine } from './engine.ts'
 
 export function engineFor(config: Config, kind?: 'docker' | 'buildah'): Engine {
-  const spec = kind ? (config.engines.find((e) => e.kind === kind) ?? { kind, host: '' }) : (config.engines[0] ?? { kind: 'docker', host: '' })
+  const spec = kind
+    ? (config.engines.find((e) => e.kind === kind) ?? { kind, host: '' })
+    : (config.engines[0] ?? { kind: 'docker', host: '' })
   return spec.kind === 'buildah' ? new BuildahEngine() : new DockerEngine(spec.host)
 }
 
