@@ -1,10 +1,11 @@
-// Write (or, with `check`, only compare) every image's generated Dockerfile and README block from its Plan.
+// Write (or, with `check`, only compare) every image's generated Dockerfile, README block and SBOMs from its Plan.
 // Shared by `pnpm render` and `pnpm refresh`, whose new pins change the plans of descendants too.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeAtomic } from './lock.ts'
 import { withReadmeBlock } from './readme.ts'
 import type { Repo } from './repo.ts'
+import { renderSboms, SBOM_FILES } from './sbom.ts'
 
 export interface RenderResult {
   /** Dockerfiles written (repository-relative paths); empty with `check`. */
@@ -24,6 +25,8 @@ export async function renderAll(repo: Repo, opts: { check?: boolean } = {}): Pro
       ['Dockerfile', planned.plan.dockerfile],
       ['README.md', withReadmeBlock(readme, planned, repo.config, img.recipe.description)],
     ]
+    const sboms = renderSboms(repo, name)
+    files.push([SBOM_FILES.spdx, sboms.spdx], [SBOM_FILES.cyclonedx, sboms.cyclonedx])
     for (const [file, want] of files) {
       const rel = `${img.dir}/${file}`
       const path = join(repo.root, rel)

@@ -29,13 +29,17 @@ function secondPaths(repo: Repo, first: BuildPaths, dir: string, name: string): 
 }
 
 async function diffoscope(a: string, b: string): Promise<string> {
+  // The report goes to a file: exec keeps only stderr in its error, and diffoscope exits 1 on differences.
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-diffoscope-'))
+  const report = join(dir, 'report.txt')
   try {
-    await exec(['diffoscope', '--no-progress', '--text', '-', a, b], { capture: true })
+    await exec(['diffoscope', '--no-progress', '--text', report, a, b], { capture: true })
     return 'diffoscope found no difference in the layer contents (metadata differs)'
   } catch (e) {
-    // diffoscope exits 1 when it found differences; its report is on stdout in the error tail.
-    const msg = (e as Error).message
-    return msg.split('\n').slice(1).join('\n').slice(0, 6000)
+    const text = await readFile(report, 'utf8').catch(() => '')
+    return (text || (e as Error).message.split('\n').slice(1).join('\n')).slice(0, 6000)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 }
 
