@@ -1,7 +1,12 @@
 // Software bills of materials of an image, from its Plan alone (no build needed): SPDX 2.3 and CycloneDX 1.6
 // JSON, byte-for-byte reproducible (times from SOURCE_DATE_EPOCH, ids from the cache key, sorted lists).
 import { Buffer } from 'node:buffer'
-import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library'
+// Subpath imports: the package root also loads its optional JSON validator (ajv and friends), which
+// costs start time and makes Deno warn about the deprecated punycode module on every render.
+import * as Enums from '@cyclonedx/cyclonedx-library/Enums'
+import * as Models from '@cyclonedx/cyclonedx-library/Models'
+import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize'
+import * as Spec from '@cyclonedx/cyclonedx-library/Spec'
 import { sha256hex } from './canonical.ts'
 import type { Config } from './config.ts'
 import { resolveUrl } from './debian/mirror.ts'

@@ -151,13 +151,22 @@ describe('pnpm refresh (temp repository, fixture upstream)', () => {
     expect(r.code, r.err).toBe(EXIT.ok)
     expect(r.out).toContain('cache keys changed (the next build rebuilds these): tool, app')
     expect(git('log', '-1', '--format=%s')).toBe('[tool] url:tool 1.0 -> 1.1')
-    // The commit holds the lock and the descendant's re-rendered Dockerfile (its FROM names the new key).
+    // The commit holds the lock and the descendant's re-rendered Dockerfile (its FROM names the new key),
+    // and both images' SBOMs (the new pin; the parent's new key).
     expect(
       git('show', '--name-only', '--format=', 'HEAD')
         .split('\n')
         .filter((f) => !f.endsWith('README.md'))
         .sort(),
-    ).toEqual(['base/tool/Dockerfile', 'base/tool/lock.json', 'images/app/Dockerfile'])
+    ).toEqual([
+      'base/tool/Dockerfile',
+      'base/tool/lock.json',
+      'base/tool/sbom.cdx.json',
+      'base/tool/sbom.spdx.json',
+      'images/app/Dockerfile',
+      'images/app/sbom.cdx.json',
+      'images/app/sbom.spdx.json',
+    ])
     expect(git('status', '--porcelain')).toBe('')
     expect(lockOf('base/tool').pins.tool?.files[0]?.sha256).toBe(sha256hex('tool 1.1'))
 
