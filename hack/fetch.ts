@@ -16,13 +16,17 @@ main(async (argv) => {
   const repo = await openRepo(repoRoot())
   const store = new Store(join(repo.root, repo.config.storeDir))
   const paths = buildPaths(repo)
-  for (const name of select(repo.deps, positionals).filter((n) => positionals.length === 0 || positionals.includes(n))) {
+  for (const name of select(repo.deps, positionals).filter(
+    (n) => positionals.length === 0 || positionals.includes(n),
+  )) {
     if (repo.images[name]!.recipe.rootfs) {
       console.log(`${name}: a root filesystem base; \`pnpm build ${name}\` makes it`)
       continue
     }
     await prepareContext(repo, name, store, paths.context(name))
-    console.log(`${name}: ${paths.context(name)} (${Object.keys(repo.plans[name]!.plan.sources).length} source file(s) verified)`)
+    console.log(
+      `${name}: ${paths.context(name)} (${Object.keys(repo.plans[name]!.plan.sources).length} source file(s) verified)`,
+    )
   }
   return EXIT.ok
 })

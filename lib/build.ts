@@ -276,7 +276,14 @@ export async function pushImage(
   logger.emit({ kind: 'stage', image: name, stage: 'push' })
   for (const [i, client] of clients.entries()) {
     const reg = repo.config.registries[i]!
-    const r = await client.pushImage(paths.layout(name), registryRepo(reg.namespace, name), p.tags)
+    // Blobs this image shares with others (base/runtime's layer, the healthcheck helper) are mounted
+    // from a sibling repository instead of uploaded again.
+    const siblings = Object.keys(repo.plans)
+      .filter((n) => n !== name && repo.plans[n]!.plan.push)
+      .map((n) => registryRepo(reg.namespace, n))
+    const r = await client.pushImage(paths.layout(name), registryRepo(reg.namespace, name), p.tags, {
+      mountFrom: siblings,
+    })
     logger.emit({
       kind: 'pushed',
       image: name,
@@ -291,6 +298,13 @@ export async function pushImage(
   }
 }
 
+/** The last lines of an image's engine log, for failure messages. */
+async function logTail(path: string, lines: number): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined)
+  if (!text) return undefined
+  return text.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
 type Outcome =
   | { status: 'built'; built: Built }
   | { status: 'cached'; where: string }
@@ -299,7 +313,8 @@ type Outcome =
 
 export async function runBuild(repo: Repo, selected: string[], opts: BuildOptions): Promise<number> {
   const started = performance.now()
-  const logger = opts.logger ?? consoleLogger({ json: opts.json, quiet: opts.quiet })
+  const logger =
+    opts.logger ?? consoleLogger({ json: opts.json, quiet: opts.quiet, live: !opts.json && !opts.quiet })
   const engine = engineFor(repo.config, opts.engine)
   const store = new Store(resolve(repo.root, repo.config.storeDir))
   const paths = buildPaths(repo, opts.buildDir)
@@ -381,7 +396,14 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
       } catch (e) {
         const err = e instanceof AtelierError ? e : undefined
         const message = err ? `[${err.code}] ${err.message}` : e instanceof Error ? e.message : String(e)
-        logger.emit({ kind: 'failed', image: n, error: message, ...(err?.hint ? { hint: err.hint } : {}) })
+        const tail = await logTail(paths.log(n), 15)
+        logger.emit({
+          kind: 'failed',
+          image: n,
+          error: message,
+          ...(err?.hint ? { hint: err.hint } : {}),
+          ...(tail ? { logTail: tail } : {}),
+        })
         return { status: 'failed', error: message }
       }
     })()
@@ -415,7 +437,7 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
 }
 
 function printSummary(results: (readonly [string, Outcome])[], logger: Logger): void {
-  const rows = results.map(([n, o]) => {
+  const row = (n: string, o: Outcome): string[] => {
     switch (o.status) {
       case 'built':
         return [
@@ -432,7 +454,8 @@ function printSummary(results: (readonly [string, Outcome])[], logger: Logger): 
       case 'skipped':
         return [n, 'skipped', '', '', o.because]
     }
-  })
+  }
+  const rows = results.map(([n, o]) => row(n, o))
   const head = ['image', 'result', 'time', 'size', 'detail']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (r: string[]): string =>

@@ -2,6 +2,10 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { AtelierError, EXIT, UsageError } from './errors.ts'
 
+// Dependencies' deprecation notices (the SBOM validator's punycode) are not the user's business.
+// hack/ scripts import this module first, so this runs before those dependencies load.
+process.noDeprecation = true
+
 export type Options = NonNullable<ParseArgsConfig['options']>
 
 export function parse<O extends Options>(argv: string[], options: O, usage: string) {

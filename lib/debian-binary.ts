@@ -24,7 +24,11 @@ export interface DebianBinaryOptions {
  * symlinks: a plain `dpkg-deb -x` would replace /lib with the package's directory and break the stage.
  */
 export function unpackDeb(pin: string): Step {
-  return run('/bin/sh', '-c', `for f in /src/${pin}/*.deb; do dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C /; done`)
+  return run(
+    '/bin/sh',
+    '-c',
+    `for f in /src/${pin}/*.deb; do dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C /; done`,
+  )
 }
 
 /** Stages and final root for a recipe shipping binaries of a Debian package. */

@@ -115,7 +115,7 @@ export class UsageError extends AtelierError {
 export class UpstreamError extends AtelierError {
   constructor(
     message: string,
-    hint = 'check the URL (config or the image\'s refresh.ts) and that the host answers; the pin was left as it was',
+    hint = "check the URL (config or the image's refresh.ts) and that the host answers; the pin was left as it was",
   ) {
     super('E_UPSTREAM', message, { hint })
   }
@@ -131,7 +131,9 @@ export class UpstreamChangedError extends AtelierError {
     super(
       'E_UPSTREAM_CHANGED',
       `upstream changed ${url} without a version change: sha256 ${before} -> ${after}`,
-      { hint: 'find out why upstream re-published it; if the new file is right, run `pnpm refresh --accept-changed`' },
+      {
+        hint: 'find out why upstream re-published it; if the new file is right, run `pnpm refresh --accept-changed`',
+      },
     )
   }
 }

@@ -1,5 +1,5 @@
 // The public API for recipes and refresh scripts.
 
+export * from './debian-binary.ts'
 export * from './pin.ts'
 export * from './recipe.ts'
-export * from './debian-binary.ts'

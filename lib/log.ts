@@ -50,17 +50,51 @@ export interface Logger {
   emit(e: Event): void
 }
 
-export function consoleLogger(opts: { json?: boolean; quiet?: boolean } = {}): Logger {
+/**
+ * Plain lines (CI, pipes) with each image's elapsed time; on a terminal with `live`, a status block
+ * of one line per image redrawn in place, with results and warnings printed above it.
+ */
+export function consoleLogger(opts: { json?: boolean; quiet?: boolean; live?: boolean } = {}): Logger {
+  const started = new Map<string, number>()
+  const elapsed = (image: string): string => {
+    const t0 = started.get(image) ?? performance.now()
+    started.set(image, t0)
+    return `[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s]`
+  }
+  const live = opts.live && process.stdout.isTTY && !process.env.CI
+  const status = new Map<string, string>()
+  let drawn = 0
+  const redraw = (): void => {
+    if (!live) return
+    const lines = [...status.entries()].map(([image, s]) => `  ${image.padEnd(16)} ${s}`)
+    process.stdout.write(
+      `${drawn ? `\x1b[${drawn}A` : ''}\x1b[J${lines.join('\n')}${lines.length ? '\n' : ''}`,
+    )
+    drawn = lines.length
+  }
+  const above = (stream: NodeJS.WriteStream, line: string): void => {
+    if (live && drawn) process.stdout.write(`\x1b[${drawn}A\x1b[J`)
+    drawn = 0
+    stream.write(`${line}\n`)
+    redraw()
+  }
   return {
     emit(e) {
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(e)}\n`)
         return
       }
-      if (opts.quiet && (e.kind === 'stage' || e.kind === 'info' || e.kind === 'plan')) return
-      const line = format(e)
-      if (e.kind === 'failed' || e.kind === 'warn') process.stderr.write(`${line}\n`)
-      else process.stdout.write(`${line}\n`)
+      if (e.kind === 'stage') {
+        const t = elapsed(e.image)
+        if (live) {
+          status.set(e.image, `${t} ${e.stage}${e.detail ? ` (${e.detail})` : ''}`)
+          redraw()
+        } else if (!opts.quiet) process.stdout.write(`${t} ${format(e)}\n`)
+        return
+      }
+      if (opts.quiet && (e.kind === 'info' || e.kind === 'plan')) return
+      if ('image' in e && e.image) status.delete(e.image)
+      above(e.kind === 'failed' || e.kind === 'warn' ? process.stderr : process.stdout, format(e))
     },
   }
 }

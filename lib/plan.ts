@@ -63,7 +63,11 @@ export function localRef(name: string, key: string): string {
 export function versionOf(img: LoadedImage): string {
   const v = img.recipe.version
   const raw = typeof v === 'function' ? v(img.lock) : v
-  return raw.replace(/~/g, '-').replace(/[+:]/g, '_').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 128)
+  return raw
+    .replace(/~/g, '-')
+    .replace(/[+:]/g, '_')
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .slice(0, 128)
 }
 
 export interface PlanInput {

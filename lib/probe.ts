@@ -11,18 +11,27 @@ export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: 
 export async function expectHttp(url: string, pattern: RegExp, status = 200): Promise<string> {
   const { status: got, body } = await httpGet(url)
   if (got !== status) throw new Error(`GET ${url}: status ${got}, expected ${status}: ${body.slice(0, 200)}`)
-  if (!pattern.test(body)) throw new Error(`GET ${url}: body does not match ${pattern}: ${body.slice(0, 200)}`)
+  if (!pattern.test(body))
+    throw new Error(`GET ${url}: body does not match ${pattern}: ${body.slice(0, 200)}`)
   return body
 }
 
 /** Send `data`, read until `done(reply)` says the reply is complete or the deadline passes. */
-export function tcpExchange(host: string, port: number, data: string, done: (reply: string) => boolean, timeoutMs = 5000): Promise<string> {
+export function tcpExchange(
+  host: string,
+  port: number,
+  data: string,
+  done: (reply: string) => boolean,
+  timeoutMs = 5000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host, port })
     let reply = ''
     const timer = setTimeout(() => {
       sock.destroy()
-      reject(new Error(`${host}:${port}: no complete reply within ${timeoutMs} ms (got ${JSON.stringify(reply)})`))
+      reject(
+        new Error(`${host}:${port}: no complete reply within ${timeoutMs} ms (got ${JSON.stringify(reply)})`),
+      )
     }, timeoutMs)
     sock.on('connect', () => sock.write(data))
     sock.on('data', (b) => {

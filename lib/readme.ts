@@ -18,19 +18,46 @@ export function readmeBlock(p: PlannedImage, config: Config): string {
   const rt = plan.runtime
   const rows: [string, string][] = [
     ['version', `\`${plan.version}\``],
-    ['built from', Object.keys(plan.parents).sort().map((n) => `\`${n}\``).join(', ') || 'scratch'],
+    [
+      'built from',
+      Object.keys(plan.parents)
+        .sort()
+        .map((n) => `\`${n}\``)
+        .join(', ') || 'scratch',
+    ],
     ['user', `\`${rt.user.uid}:${rt.user.gid}\``],
     ['entrypoint', `\`${JSON.stringify(rt.entrypoint)}\``],
     ['default arguments', rt.cmd.length ? `\`${JSON.stringify(rt.cmd)}\`` : 'none'],
-    ['ports', rt.ports.map((x) => `${x.port}/${x.protocol}${x.name ? ` (${x.name})` : ''}`).join(', ') || 'none'],
+    [
+      'ports',
+      rt.ports.map((x) => `${x.port}/${x.protocol}${x.name ? ` (${x.name})` : ''}`).join(', ') || 'none',
+    ],
     ['volumes', rt.volumes.map((v) => `\`${v}\``).join(', ') || 'none'],
-    ['environment', Object.entries(rt.env).map(([k, v]) => `\`${k}=${v}\``).join(', ') || 'none'],
-    ['healthcheck', rt.healthcheck ? `\`${rt.healthcheck.test.slice(1).join(' ').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}\` every ${rt.healthcheck.interval}` : 'none'],
-    ['metrics', rt.metrics ? `\`:${rt.metrics.port}${rt.metrics.path}\`${rt.metrics.exporter ? ` through the \`${rt.metrics.exporter}\` image` : ' (native)'}` : 'none'],
+    [
+      'environment',
+      Object.entries(rt.env)
+        .map(([k, v]) => `\`${k}=${v}\``)
+        .join(', ') || 'none',
+    ],
+    [
+      'healthcheck',
+      rt.healthcheck
+        ? `\`${rt.healthcheck.test.slice(1).join(' ').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}\` every ${rt.healthcheck.interval}`
+        : 'none',
+    ],
+    [
+      'metrics',
+      rt.metrics
+        ? `\`:${rt.metrics.port}${rt.metrics.path}\`${rt.metrics.exporter ? ` through the \`${rt.metrics.exporter}\` image` : ' (native)'}`
+        : 'none',
+    ],
     ['stop signal', rt.stopSignal ?? 'SIGTERM'],
   ]
   const bom = Object.entries(bomOf(plan.pins))
-  const inputs = bom.length > 12 ? `${bom.length} pinned packages (see lock.json)` : bom.map(([k, v]) => `\`${k}\` ${v}`).join('<br>') || 'none'
+  const inputs =
+    bom.length > 12
+      ? `${bom.length} pinned packages (see lock.json)`
+      : bom.map(([k, v]) => `\`${k}\` ${v}`).join('<br>') || 'none'
   rows.push(['pinned inputs', inputs])
   const run = [
     `docker run -d --name ${plan.image} --read-only --cap-drop ALL --security-opt no-new-privileges`,
@@ -57,9 +84,15 @@ export function readmeBlock(p: PlannedImage, config: Config): string {
 }
 
 /** The README with its generated block replaced (or appended, or a new README). */
-export function withReadmeBlock(current: string | undefined, p: PlannedImage, config: Config, description: string): string {
+export function withReadmeBlock(
+  current: string | undefined,
+  p: PlannedImage,
+  config: Config,
+  description: string,
+): string {
   const block = readmeBlock(p, config)
-  if (current === undefined || current.trim() === '') return `# ${p.plan.image}\n\n${description}\n\n${block}\n`
+  if (current === undefined || current.trim() === '')
+    return `# ${p.plan.image}\n\n${description}\n\n${block}\n`
   const b = current.indexOf(BEGIN)
   const e = current.indexOf(END)
   if (b >= 0 && e > b) return `${current.slice(0, b)}${block}${current.slice(e + END.length)}`

@@ -104,7 +104,8 @@ describe('the app stage and the final image', () => {
     expect(l.slice(app + 1, final - 1)).toEqual([
       'COPY --from=build ["/.atelier/closure/","/"]',
       'COPY --from=atelier/healthcheck:key-<key> ["/healthcheck","/usr/local/bin/healthcheck"]',
-      // Volumes and writable paths exist empty, owned by the runtime user.
+      // Volumes and writable paths exist empty, owned by the runtime user; their parents by root.
+      'COPY [".atelier/empty/","/run"]',
       'COPY --chown=65532:65532 [".atelier/empty/","/data"]',
       'COPY --chown=65532:65532 [".atelier/empty/","/run/app1"]',
     ])

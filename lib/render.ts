@@ -124,8 +124,10 @@ export function renderDockerfile(input: RenderInput): string {
     const writable = [...new Set([...rt.volumes, ...(final?.writable ?? [])])].sort()
     // Parents first, owned by root: COPY --chown would give the directories it creates to the user.
     const parents = new Set<string>()
-    for (const w of writable) for (let d = w.slice(0, w.lastIndexOf('/')); d; d = d.slice(0, d.lastIndexOf('/'))) parents.add(d)
-    for (const d of [...parents].filter((d) => !writable.includes(d)).sort()) out.push(`COPY ${q([`${CONTEXT.empty}/`, d])}`)
+    for (const w of writable)
+      for (let d = w.slice(0, w.lastIndexOf('/')); d; d = d.slice(0, d.lastIndexOf('/'))) parents.add(d)
+    for (const d of [...parents].filter((d) => !writable.includes(d)).sort())
+      out.push(`COPY ${q([`${CONTEXT.empty}/`, d])}`)
     for (const w of writable)
       out.push(`COPY --chown=${rt.user.uid}:${rt.user.gid} ${q([`${CONTEXT.empty}/`, w])}`)
     const base = final?.from ?? 'scratch'

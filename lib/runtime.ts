@@ -147,7 +147,11 @@ export function imageConfig(rt: ResolvedRuntime): Record<string, unknown> {
 }
 
 /** Owner of a path in an app layer: the runtime user for volumes and writable paths (and what is below them), root otherwise. */
-export function ownerOf(writable: string[], rt: { user: { uid: number; gid: number }; volumes: string[] }): (path: string) => [number, number] {
+export function ownerOf(
+  writable: string[],
+  rt: { user: { uid: number; gid: number }; volumes: string[] },
+): (path: string) => [number, number] {
   const roots = [...writable, ...rt.volumes].map((w) => w.replace(/^\/+|\/+$/g, ''))
-  return (path) => (roots.some((r) => path === r || path.startsWith(`${r}/`)) ? [rt.user.uid, rt.user.gid] : [0, 0])
+  return (path) =>
+    roots.some((r) => path === r || path.startsWith(`${r}/`)) ? [rt.user.uid, rt.user.gid] : [0, 0]
 }

@@ -8,8 +8,8 @@ import { type BuildPaths, buildImage, buildPaths } from './build.ts'
 import { engineFor } from './engine/index.ts'
 import { exec } from './exec.ts'
 import type { Logger } from './log.ts'
-import { blobPath } from './oci/layer.ts'
 import { readImage } from './oci/image.ts'
+import { blobPath } from './oci/layer.ts'
 import type { Repo } from './repo.ts'
 import { Store } from './store.ts'
 
@@ -43,13 +43,24 @@ async function diffoscope(a: string, b: string): Promise<string> {
   }
 }
 
-export async function verifyImage(repo: Repo, name: string, logger: Logger, opts: { engine?: 'docker' | 'buildah' } = {}): Promise<VerifyResult> {
+export async function verifyImage(
+  repo: Repo,
+  name: string,
+  logger: Logger,
+  opts: { engine?: 'docker' | 'buildah' } = {},
+): Promise<VerifyResult> {
   const engine = engineFor(repo.config, opts.engine)
   const store = new Store(join(repo.root, repo.config.storeDir))
   const first = buildPaths(repo)
   const planned = repo.plans[name]!
-  const marker = await readFile(join(first.layout(name), 'atelier.json'), 'utf8').then((t) => JSON.parse(t) as { key: string; digest: string }, () => undefined)
-  if (marker?.key !== planned.key) throw new Error(`${name} has no first build of key ${planned.key.slice(0, 12)}: run \`pnpm build ${name} --no-push\` first`)
+  const marker = await readFile(join(first.layout(name), 'atelier.json'), 'utf8').then(
+    (t) => JSON.parse(t) as { key: string; digest: string },
+    () => undefined,
+  )
+  if (marker?.key !== planned.key)
+    throw new Error(
+      `${name} has no first build of key ${planned.key.slice(0, 12)}: run \`pnpm build ${name} --no-push\` first`,
+    )
   const dir = await mkdtemp(join(tmpdir(), `atelier-verify-${name}-`))
   try {
     const paths = secondPaths(repo, first, dir, name)

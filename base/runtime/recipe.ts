@@ -1,8 +1,9 @@
 // base/runtime: the FROM-scratch root every final image starts from. passwd/group with a non-root
 // user (the site's uid), nsswitch.conf, CA certificates, tzdata and /etc/services from pinned Debian
 // packages, /tmp with mode 1777. No shell, no package manager.
-import debian from '../debian/recipe.ts'
+
 import { debianPackage, image, run } from '../../lib/index.ts'
+import debian from '../debian/recipe.ts'
 
 const passwd = [
   'root:x:0:0:root:/root:/sbin/nologin',
@@ -10,7 +11,15 @@ const passwd = [
   'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin',
 ].join('\\n')
 const group = ['root:x:0:', 'nonroot:x:{{gid}}:', 'nogroup:x:65534:'].join('\\n')
-const nsswitch = ['passwd: files', 'group: files', 'shadow: files', 'hosts: files dns', 'networks: files', 'protocols: files', 'services: files'].join('\\n')
+const nsswitch = [
+  'passwd: files',
+  'group: files',
+  'shadow: files',
+  'hosts: files dns',
+  'networks: files',
+  'protocols: files',
+  'services: files',
+].join('\\n')
 
 export default image({
   name: 'runtime',
@@ -53,5 +62,8 @@ export default image({
   ],
   final: { from: 'scratch', copy: [{ from: 'build', src: '/out/', dest: '/' }] },
   runtime: { entrypoint: [], env: { TZ: 'UTC', SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt' } },
-  exemptions: { healthcheck: 'a root filesystem, not a service', metrics: 'a root filesystem, not a service' },
+  exemptions: {
+    healthcheck: 'a root filesystem, not a service',
+    metrics: 'a root filesystem, not a service',
+  },
 })

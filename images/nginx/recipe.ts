@@ -18,7 +18,11 @@ export default image({
       from: toolchain,
       sources: ['nginx'],
       steps: [
-        run('/bin/sh', '-c', 'mkdir -p /build && tar -xzf /src/nginx/*.orig.tar.gz -C /build --strip-components=1'),
+        run(
+          '/bin/sh',
+          '-c',
+          'mkdir -p /build && tar -xzf /src/nginx/*.orig.tar.gz -C /build --strip-components=1',
+        ),
         { workdir: '/build' },
         run(
           './configure',

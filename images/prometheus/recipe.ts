@@ -14,7 +14,11 @@ export default image({
   }),
   runtime: {
     entrypoint: ['/usr/bin/prometheus'],
-    cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'],
+    cmd: [
+      '--config.file=/etc/prometheus/prometheus.yml',
+      '--storage.tsdb.path=/prometheus',
+      '--web.listen-address=:9090',
+    ],
     workdir: '/prometheus',
     ports: [{ port: 9090, name: 'http' }],
     volumes: ['/prometheus'],

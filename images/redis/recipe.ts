@@ -19,9 +19,24 @@ export default image({
       from: toolchain,
       sources: ['redis'],
       steps: [
-        run('/bin/sh', '-c', 'mkdir -p /build && tar -xzf /src/redis/*.orig.tar.gz -C /build --strip-components=1'),
+        run(
+          '/bin/sh',
+          '-c',
+          'mkdir -p /build && tar -xzf /src/redis/*.orig.tar.gz -C /build --strip-components=1',
+        ),
         // -O2 without LTO: LTO object names are not reproducible without extra care.
-        run('make', '-C', '/build', '-j2', 'OPTIMIZATION=-O2', 'BUILD_TLS=no', 'USE_SYSTEMD=no', `REDIS_CFLAGS=${CFLAGS}`, `REDIS_LDFLAGS=${LDFLAGS}`, 'redis-server'),
+        run(
+          'make',
+          '-C',
+          '/build',
+          '-j2',
+          'OPTIMIZATION=-O2',
+          'BUILD_TLS=no',
+          'USE_SYSTEMD=no',
+          `REDIS_CFLAGS=${CFLAGS}`,
+          `REDIS_LDFLAGS=${LDFLAGS}`,
+          'redis-server',
+        ),
         run('install', '-D', '-m', '0755', '-s', '/build/src/redis-server', '/usr/local/bin/redis-server'),
         { copy: { src: ['files/redis.conf'], dest: '/etc/redis/redis.conf' } },
       ],

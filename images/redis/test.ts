@@ -6,7 +6,15 @@ import { resp, tcpExchange } from '../../lib/probe.ts'
 export default async function test(ctx: TestContext): Promise<void> {
   const port = ctx.ports[6379]!
   const value = `atelier-${Date.now()}`
-  const reply = await tcpExchange(ctx.host, port, resp('SET', 'k', value) + resp('GET', 'k'), (r) => r.includes(`${value}\r\n`) || r.startsWith('-'))
+  const reply = await tcpExchange(
+    ctx.host,
+    port,
+    resp('SET', 'k', value) + resp('GET', 'k'),
+    (r) => r.includes(`${value}\r\n`) || r.startsWith('-'),
+  )
   if (!reply.startsWith('+OK\r\n')) throw new Error(`SET answered ${JSON.stringify(reply)}`)
-  assertHardened('/usr/local/bin/redis-server', await imageBinaryHardening(ctx.docker, ctx.ref, '/usr/local/bin/redis-server'))
+  assertHardened(
+    '/usr/local/bin/redis-server',
+    await imageBinaryHardening(ctx.docker, ctx.ref, '/usr/local/bin/redis-server'),
+  )
 }

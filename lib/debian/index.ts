@@ -447,7 +447,8 @@ export async function resolveDebianSource(
     for (const s of suites) {
       if (s === hit.suite || s.mirror !== 'debian') continue
       for (const other of s.entries.get(spec.name) ?? []) {
-        if (other.files.some((g) => g.name === f.name && g.sha256 === f.sha256)) return `${s.mirror}:${other.directory}/${f.name}`
+        if (other.files.some((g) => g.name === f.name && g.sha256 === f.sha256))
+          return `${s.mirror}:${other.directory}/${f.name}`
       }
     }
     return undefined
@@ -455,7 +456,9 @@ export async function resolveDebianSource(
   const files: PinFile[] = chosen
     .map((f) => ({
       name: f.name,
-      url: (hit.suite.mirror === 'debian' ? undefined : elsewhere(f)) ?? `${hit.suite.mirror}:${e.directory}/${f.name}`,
+      url:
+        (hit.suite.mirror === 'debian' ? undefined : elsewhere(f)) ??
+        `${hit.suite.mirror}:${e.directory}/${f.name}`,
       sha256: f.sha256,
       size: f.size,
     }))

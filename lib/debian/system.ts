@@ -32,6 +32,7 @@ interface Installed {
 }
 
 /** The dpkg-query format the hooks print: tab-separated name, version, architecture. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${Field} syntax, not a template
 const QUERY_FORMAT = '${Package}\\t${Version}\\t${Architecture}\\n'
 
 /** Quote a string for sh. */

@@ -16,6 +16,7 @@ RUN ["/bin/sh","/.atelier/closure.sh","/.atelier/closure","/usr/local/bin/app1"]
 FROM scratch AS app
 COPY --from=build ["/.atelier/closure/","/"]
 COPY --from=atelier/healthcheck:key-<key> ["/healthcheck","/usr/local/bin/healthcheck"]
+COPY [".atelier/empty/","/run"]
 COPY --chown=65532:65532 [".atelier/empty/","/data"]
 COPY --chown=65532:65532 [".atelier/empty/","/run/app1"]
 
