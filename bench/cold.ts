@@ -69,12 +69,16 @@ export async function coldFromLastBuild(repo: Repo): Promise<ColdResult | undefi
   }
 }
 
-/** Images `--cold` rebuilds by default: short leaves on both bases, with the whole chain under them. */
+/**
+ * Images `--cold` rebuilds by default, like `pnpm build --force --no-push <these>`: leaves of the graph
+ * with different costs (C compile, Go binaries). Their bases stay as built; name bases to include them.
+ */
 export const COLD_SUBSET = ['redis', 'redis-exporter', 'node-exporter', 'registry']
 
 async function timedBuild(
   repo: Repo,
   selected: string[],
+  named: string[],
   noCache: boolean,
 ): Promise<{ wall: number; seconds: Record<string, number> }> {
   const logger = memoryLogger()
@@ -87,6 +91,7 @@ async function timedBuild(
     quiet: true,
     logger,
     noCache,
+    named,
   })
   const wall = (performance.now() - t) / 1000
   const failed = logger.events.filter((e) => e.kind === 'failed')
@@ -108,24 +113,26 @@ export async function coldMeasured(
   subset: string[],
   opts: { noCache: boolean; progress: (line: string) => void },
 ): Promise<ColdResult> {
+  // Ancestors are selected (as the CLI does) but only the named images are forced.
   const selected = select(repo.deps, subset)
   const c = repo.config.concurrency
   opts.progress(
-    `cold: ${selected.length} image(s) one after another (concurrency 1), --force --no-push${opts.noCache ? ' --no-cache' : ''}`,
+    `cold: pnpm build --force --no-push${opts.noCache ? ' (no engine cache)' : ''} ${subset.join(' ')}, at concurrency 1`,
   )
   const one = await timedBuild(
     { ...repo, config: { ...repo.config, concurrency: 1 } },
     selected,
+    subset,
     opts.noCache,
   )
   opts.progress(`cold: the same at concurrency ${c}`)
-  const par = await timedBuild(repo, selected, opts.noCache)
+  const par = await timedBuild(repo, selected, subset, opts.noCache)
   // Per-image times from the sequential run: nothing else competed for the cores.
   const cp = criticalPath(one.seconds, repo.deps)
   return {
     source: 'measured',
     at: new Date().toISOString(),
-    images: selected,
+    images: subset,
     concurrency: c,
     parallelSeconds: round(par.wall),
     sequentialSeconds: round(one.wall),

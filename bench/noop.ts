@@ -1,7 +1,7 @@
 // atelier's no-op build (everything cached and pushed): in-process, to get the marginal cost of one
 // more image without process start, and as the real CLI under Node (tsx) and Deno, start-up included.
 import { join } from 'node:path'
-import { runBuild } from '../lib/build.ts'
+import { clientsFor, registryRepo, runBuild } from '../lib/build.ts'
 import { AtelierError } from '../lib/errors.ts'
 import { exec } from '../lib/exec.ts'
 import { select } from '../lib/graph.ts'
@@ -20,6 +20,8 @@ export interface InProcess {
   openRepoMs: number
   /** (all - one) / (images in all - images in one). */
   perImageMs: number
+  /** One manifest HEAD to the first registry, one after another: what each pushed image costs at least. */
+  registryHeadMs: number
   samples: { all: number[]; one: number[] }
 }
 
@@ -70,6 +72,11 @@ export async function benchInProcess(repo: Repo, reps: number, one: string): Pro
     }
   }
   const openRepoMs = (await sample(reps, () => openRepo(repo.root))).ms
+  const client = clientsFor(repo)[0]
+  const ref = registryRepo(repo.config.registries[0]?.namespace ?? '', one)
+  const registryHeadMs = client
+    ? (await sample(reps, () => client.hasManifest(ref, repo.plans[one]!.tags[1]!))).ms
+    : Number.NaN
   const allMs = median(times.all)
   const oneMs = median(times.one)
   return {
@@ -79,6 +86,7 @@ export async function benchInProcess(repo: Repo, reps: number, one: string): Pro
     oneImages: oneSel,
     openRepoMs: round(openRepoMs),
     perImageMs: Math.round(((allMs - oneMs) / (all.length - oneSel.length)) * 100) / 100,
+    registryHeadMs: Math.round(registryHeadMs * 100) / 100,
     samples: { all: times.all.map(round), one: times.one.map(round) },
   }
 }

@@ -2,7 +2,7 @@
 // Side-by-side benchmarks measured in the same run on the same machine; prints tables with ratios and
 // writes bench/results/latest.json (and sizes.json). Builds and pushes the set first when it is not.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { buildPaths, clientsFor, registryRepo, runBuild } from '../lib/build.ts'
 import { main, parse, repoRoot } from '../lib/cli.ts'
@@ -10,15 +10,15 @@ import { AtelierError, EXIT, UsageError } from '../lib/errors.ts'
 import { select } from '../lib/graph.ts'
 import { consoleLogger } from '../lib/log.ts'
 import { openRepo, type Repo } from '../lib/repo.ts'
-import { type BaselineResult, benchBaseline } from './baseline.ts'
+import { benchBaseline } from './baseline.ts'
 import { COLD_SUBSET, type ColdResult, coldFromLastBuild, coldMeasured } from './cold.ts'
 import { benchCli, benchInProcess } from './noop.ts'
-import { benchPush, type PushResult } from './push.ts'
-import { imageTable, replaceBlock, type SizeRow } from './readme.ts'
-import { benchRefresh, type RefreshResult } from './refresh.ts'
+import { benchPush } from './push.ts'
+import { imageTable, replaceBlock } from './readme.ts'
+import { benchRefresh } from './refresh.ts'
+import { coldTable, noopTables, pushTable, refreshTable, sizesTable, summarizeNoop } from './report.ts'
 import { benchSizes } from './sizes.ts'
-import { ratio, round } from './stats.ts'
-import { formatTable, megabytes, ms, seconds, times } from './table.ts'
+import { round } from './stats.ts'
 
 const USAGE = `usage: pnpm bench [options]
   --reps N             repetitions per timing (median); default 5
@@ -30,7 +30,6 @@ const USAGE = `usage: pnpm bench [options]
   --skip a,b           leave out sections: noop, cold, sizes, push, refresh`
 
 const SECTIONS = ['noop', 'cold', 'sizes', 'push', 'refresh'] as const
-const MARGINAL_GOAL_MS = 5
 
 const progress = (line: string): void => void process.stdout.write(`· ${line}\n`)
 
@@ -53,164 +52,6 @@ async function missing(repo: Repo): Promise<string[]> {
     if (!ok) out.push(n)
   }
   return out
-}
-
-interface NoopJson {
-  /** atelier's cost of one more image in a no-op build, in-process (ms). */
-  marginalMs: number
-  /** docker build + push of the whole set, one after another, over atelier's whole-set no-op. */
-  ratio: { inProcess: number; cliNode: number; cliDeno: number }
-  /** docker's time per image over atelier's marginal cost per image. */
-  perImageRatio: number
-  goals: { marginalUnder5ms: boolean; startShareNode: number; startShareDeno: number }
-  atelier: {
-    inProcess: Awaited<ReturnType<typeof benchInProcess>>
-    cli: Awaited<ReturnType<typeof benchCli>>
-  }
-  docker: BaselineResult
-}
-
-function noopTables(n: NoopJson): string {
-  const d = n.docker
-  const a = n.atelier
-  const whole = formatTable(
-    ['no-op build of the whole set', 'images', 'median', 'process start', 'docker / this'],
-    [
-      [`docker build + push, one after another`, String(d.images.length), ms(d.totalMs), '-', '1.0x'],
-      [
-        'atelier runBuild, in-process',
-        String(a.inProcess.allImages),
-        ms(a.inProcess.allMs),
-        '-',
-        times(n.ratio.inProcess),
-      ],
-      [
-        'atelier CLI under Node (tsx hack/build.ts)',
-        String(a.inProcess.allImages),
-        ms(a.cli.node.noopMs),
-        ms(a.cli.node.startMs),
-        times(n.ratio.cliNode),
-      ],
-      [
-        'atelier CLI under Deno (deno run -A)',
-        String(a.inProcess.allImages),
-        ms(a.cli.deno.noopMs),
-        ms(a.cli.deno.startMs),
-        times(n.ratio.cliDeno),
-      ],
-    ],
-  )
-  const per = formatTable(
-    ['cost of one more image', 'median', 'docker / this'],
-    [
-      ['docker build + push (whole sequence / images)', ms(d.perImageMs), '1.0x'],
-      [
-        `atelier marginal (all ${a.inProcess.allImages} vs ${a.inProcess.oneImages.length} for ${a.inProcess.oneImages.at(-1)})`,
-        ms(n.marginalMs),
-        times(n.perImageRatio),
-      ],
-      ['atelier openRepo (paid once per process)', ms(a.inProcess.openRepoMs), '-'],
-    ],
-  )
-  const verdict = [
-    `goal: marginal cost under ${MARGINAL_GOAL_MS} ms an image: ${n.goals.marginalUnder5ms ? 'MET' : 'MISSED'} (${ms(n.marginalMs)})`,
-    `goal: whole-set no-op dominated by process start: Node ${Math.round(n.goals.startShareNode * 100)}% of the run is start-up, Deno ${Math.round(n.goals.startShareDeno * 100)}%`,
-  ]
-  return [whole, '', per, '', ...verdict].join('\n')
-}
-
-function coldTable(c: ColdResult | undefined): string {
-  if (!c)
-    return 'cold build: no per-image times yet (build/last-build.json is written by the next `pnpm build` that builds something; or run `pnpm bench --cold`)'
-  const head = `cold build of ${c.images.length} image(s), ${c.source === 'measured' ? 'measured now' : `from the last build (${c.at})`}, engine cache ${c.engineCache ? 'on' : 'off'}`
-  const t = formatTable(
-    [head, 'seconds', 'vs parallel'],
-    [
-      [`atelier, concurrency ${c.concurrency}`, seconds(c.parallelSeconds), '1.0x'],
-      [
-        c.source === 'measured' ? 'the same builds, concurrency 1' : 'sum of per-image build times',
-        seconds(c.sequentialSeconds),
-        times(c.speedup),
-      ],
-      [
-        `critical path (${c.criticalPath.join(' > ')})`,
-        seconds(c.criticalPathSeconds),
-        times(c.criticalPathSeconds / c.parallelSeconds),
-      ],
-    ],
-  )
-  return [t, `parallel is ${times(c.overFloor)} the floor${c.note ? `; note: ${c.note}` : ''}`].join('\n')
-}
-
-function sizesTable(rows: SizeRow[]): string {
-  return formatTable(
-    [
-      'image',
-      'version',
-      'payload',
-      'compressed',
-      'uncompressed',
-      'image / payload',
-      'conventional',
-      'conventional / image',
-    ],
-    rows.map((r) => [
-      r.image,
-      r.version,
-      megabytes(r.payload),
-      megabytes(r.compressed),
-      megabytes(r.uncompressed),
-      times(r.uncompressed / r.payload),
-      megabytes(r.conventional),
-      r.conventional ? times(r.conventional / r.uncompressed) : '-',
-    ]),
-  )
-}
-
-function pushTable(p: PushResult): string {
-  return formatTable(
-    ['push', 'blobs uploaded', 'blobs already there', 'requests', 'time'],
-    [
-      [
-        `${p.unchanged.image} unchanged (${p.unchanged.repository})`,
-        String(p.unchanged.blobsUploaded),
-        String(p.unchanged.blobsSkipped),
-        String(p.unchanged.requests),
-        ms(p.unchanged.ms),
-      ],
-      [
-        `all ${p.unchangedSet.images} images unchanged`,
-        String(p.unchangedSet.blobsUploaded),
-        String(p.unchangedSet.blobsSkipped),
-        String(p.unchangedSet.requests),
-        ms(p.unchangedSet.ms),
-      ],
-      [
-        `${p.oneLayerChange.image} + one ${p.oneLayerChange.layerBytes}-byte layer (${p.oneLayerChange.repository})`,
-        String(p.oneLayerChange.blobsUploaded),
-        String(p.oneLayerChange.blobsSkipped),
-        String(p.oneLayerChange.requests),
-        ms(p.oneLayerChange.ms),
-      ],
-    ],
-  )
-}
-
-function refreshTable(r: RefreshResult): string {
-  const row = (label: string, t: RefreshResult['asIs']): string[] => [
-    label,
-    seconds(t.ms / 1000),
-    String(t.outOfDate.length),
-    String(t.failed.length),
-    t.outOfDate.join(' ') || '-',
-  ]
-  return formatTable(
-    ['refresh --check of the whole set', 'time', 'out of date', 'failed', 'which'],
-    [
-      row('the repository as it is', r.asIs),
-      row(`a copy with ${r.oneChange.edited} edited back`, r.oneChange),
-    ],
-  )
 }
 
 main(async (argv) => {
@@ -264,12 +105,17 @@ main(async (argv) => {
     at: new Date().toISOString(),
     machine: {
       cpus: availableParallelism(),
+      /** 1, 5, 15 minutes at the start: a shared machine makes absolute times move. */
+      loadAverage: loadavg().map(round),
       node: process.version,
       platform: `${process.platform}/${process.arch}`,
     },
     reps,
   }
-  const report: string[] = []
+  const load = loadavg().map((x) => x.toFixed(1))
+  const report: string[] = [
+    `${availableParallelism()} cores, load average ${load.join(' ')}: absolute times move with load; compare within this run`,
+  ]
 
   if (!skip.has('noop')) {
     // In-process runs take ~0.1 s and their differences are small: more repetitions, same budget.
@@ -278,22 +124,7 @@ main(async (argv) => {
     progress(`no-op: atelier CLI under Node and Deno, ${reps} repetitions each`)
     const cli = await benchCli(root, reps)
     const docker = await benchBaseline(repo, reps, progress)
-    const noop: NoopJson = {
-      marginalMs: inProcess.perImageMs,
-      ratio: {
-        inProcess: ratio(docker.totalMs, inProcess.allMs),
-        cliNode: ratio(docker.totalMs, cli.node.noopMs),
-        cliDeno: ratio(docker.totalMs, cli.deno.noopMs),
-      },
-      perImageRatio: ratio(docker.perImageMs, Math.max(inProcess.perImageMs, 0.01)),
-      goals: {
-        marginalUnder5ms: inProcess.perImageMs < MARGINAL_GOAL_MS,
-        startShareNode: round((cli.node.startMs / cli.node.noopMs) * 100) / 100,
-        startShareDeno: round((cli.deno.startMs / cli.deno.noopMs) * 100) / 100,
-      },
-      atelier: { inProcess, cli },
-      docker,
-    }
+    const noop = summarizeNoop(inProcess, cli, docker)
     out.noop = noop
     report.push(noopTables(noop))
   }
