@@ -427,6 +427,7 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
       concurrency: repo.config.concurrency,
       force: opts.force,
       push: opts.push,
+      noCache: opts.noCache ?? false,
       images,
     }
     await writeFile(join(paths.root, 'last-build.json'), `${JSON.stringify(record, null, 2)}\n`).catch(
