@@ -35,6 +35,7 @@ interface LastBuild {
   at: string
   wallSeconds: number
   concurrency: number
+  noCache?: boolean
   images: Record<string, { status: string; seconds?: number }>
 }
 
@@ -64,7 +65,7 @@ export async function coldFromLastBuild(repo: Repo): Promise<ColdResult | undefi
     speedup: ratio(seq, last.wallSeconds),
     overFloor: ratio(last.wallSeconds, cp.seconds),
     perImageSeconds: seconds,
-    engineCache: true,
+    engineCache: !last.noCache,
     note: 'per-image times were taken while other builds shared the 2 cores, so their sum overstates a sequential build',
   }
 }

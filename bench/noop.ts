@@ -18,7 +18,7 @@ export interface InProcess {
   oneImages: string[]
   /** Opening the repository (config, recipes, locks, plans), which the CLI pays before building. */
   openRepoMs: number
-  /** (all - one) / (images in all - images in one). */
+  /** Median over repetitions of (all - one) / (images in all - images in one). */
   perImageMs: number
   /** One manifest HEAD to the first registry, one after another: what each pushed image costs at least. */
   registryHeadMs: number
@@ -85,7 +85,10 @@ export async function benchInProcess(repo: Repo, reps: number, one: string): Pro
     oneMs: round(oneMs),
     oneImages: oneSel,
     openRepoMs: round(openRepoMs),
-    perImageMs: Math.round(((allMs - oneMs) / (all.length - oneSel.length)) * 100) / 100,
+    // Paired: each repetition's all-minus-one, so load drifting between repetitions cancels out.
+    perImageMs:
+      Math.round(median(times.all.map((a, i) => (a - times.one[i]!) / (all.length - oneSel.length))) * 100) /
+      100,
     registryHeadMs: Math.round(registryHeadMs * 100) / 100,
     samples: { all: times.all.map(round), one: times.one.map(round) },
   }
@@ -111,14 +114,21 @@ function checkNoop(out: string): void {
   if (did.length) throw notNoop(did.join(', '))
 }
 
-export async function benchCli(root: string, reps: number): Promise<{ node: Cli; deno: Cli }> {
+/** How each runtime runs a TypeScript entry from the repository root. */
+export function runtimes(root: string): { node: string[]; deno: string[] } {
   const bin = (n: string): string => join(root, 'node_modules/.bin', n)
-  const runtimes = {
-    node: [bin('tsx')],
-    deno: [bin('deno'), 'run', '-A'],
-  }
+  return { node: [bin('tsx')], deno: [bin('deno'), 'run', '-A'] }
+}
+
+/** The in-process figures under Deno: the same measurement in a Deno process (bench/marginal.ts). */
+export async function benchInProcessDeno(root: string, reps: number, one: string): Promise<InProcess> {
+  const out = await exec([...runtimes(root).deno, 'bench/marginal.ts', one, String(reps)], { cwd: root })
+  return JSON.parse(out.trim().split('\n').at(-1)!) as InProcess
+}
+
+export async function benchCli(root: string, reps: number): Promise<{ node: Cli; deno: Cli }> {
   const out: Record<string, Cli> = {}
-  for (const [name, run] of Object.entries(runtimes)) {
+  for (const [name, run] of Object.entries(runtimes(root))) {
     const start = await timeCommand(root, [...run, 'bench/start.ts'], reps)
     const noop = await timeCommand(root, [...run, 'hack/build.ts', '--json'], reps, checkNoop)
     out[name] = { noopMs: round(noop.ms), startMs: round(start.ms), samples: noop.samples }

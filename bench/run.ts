@@ -12,7 +12,7 @@ import { consoleLogger } from '../lib/log.ts'
 import { openRepo, type Repo } from '../lib/repo.ts'
 import { benchBaseline } from './baseline.ts'
 import { COLD_SUBSET, type ColdResult, coldFromLastBuild, coldMeasured } from './cold.ts'
-import { benchCli, benchInProcess } from './noop.ts'
+import { benchCli, benchInProcess, benchInProcessDeno } from './noop.ts'
 import { benchPush } from './push.ts'
 import { imageTable, replaceBlock } from './readme.ts'
 import { benchRefresh } from './refresh.ts'
@@ -121,10 +121,12 @@ main(async (argv) => {
     // In-process runs take ~0.1 s and their differences are small: more repetitions, same budget.
     progress(`no-op: atelier in-process, ${reps * 4} repetitions`)
     const inProcess = await benchInProcess(repo, reps * 4, image)
+    progress(`no-op: the same in a Deno process`)
+    const inProcessDeno = await benchInProcessDeno(root, reps * 4, image)
     progress(`no-op: atelier CLI under Node and Deno, ${reps} repetitions each`)
     const cli = await benchCli(root, reps)
     const docker = await benchBaseline(repo, reps, progress)
-    const noop = summarizeNoop(inProcess, cli, docker)
+    const noop = summarizeNoop(inProcess, inProcessDeno, cli, docker)
     out.noop = noop
     report.push(noopTables(noop))
   }
