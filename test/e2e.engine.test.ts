@@ -33,12 +33,14 @@ registry: {port: ${PORT}, container: "${CONTAINER}", volume: "${VOLUME}"}
 `
 
 function removeRegistry(): void {
-  try {
-    docker('rm', '-f', CONTAINER)
-  } catch {}
-  try {
-    docker('volume', 'rm', '-f', VOLUME)
-  } catch {}
+  for (const args of [
+    ['rm', '-f', CONTAINER],
+    ['volume', 'rm', '-f', VOLUME],
+  ]) {
+    try {
+      execFileSync(DOCKER, args, { stdio: 'ignore' })
+    } catch {}
+  }
 }
 
 describe('registry bootstrap, skip and rebuild', () => {
