@@ -1,6 +1,6 @@
 // The conventional way to build the same set: the rendered Dockerfiles through warm-cache
 // `docker build` + `docker push`, one image after another, as contempt and bashbrew do. Pushes go
-// to a side namespace (`atelier-bench/`) so the real repositories are never touched.
+// to a registry of the bench's own (bench/run.ts starts one), never to the user's.
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { buildPaths, engineRefs, prepareContext } from '../lib/build.ts'
@@ -64,9 +64,9 @@ export async function benchBaseline(
   repo: Repo,
   reps: number,
   progress: (line: string) => void,
+  host: string,
 ): Promise<BaselineResult> {
   const images = dockerfileImages(repo)
-  const host = repo.config.registries[0]?.host ?? '127.0.0.1:5000'
   const tag = (n: string): string => `${host}/${BENCH_NAMESPACE}/${n}:baseline`
   const dirs = await prepare(repo, images)
   progress(`docker baseline: warming ${images.length} image(s) (build + push once)`)

@@ -1,10 +1,11 @@
 // Pushing: an unchanged image (nothing should be uploaded) and the same image with one extra tiny
 // layer (only that layer and the new config should go), counted by the registry client's own stats.
-// The changed image goes to a side repository, `atelier-bench/<name>`, never to the real one.
+// The changed image goes to a registry of the bench's own (`side`), never to the user's.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildPaths, registryRepo } from '../lib/build.ts'
+import type { RegistryConfig } from '../lib/config.ts'
 import { exec } from '../lib/exec.ts'
 import { readImage, writeImage } from '../lib/oci/image.ts'
 import { layerFromTar } from '../lib/oci/layer.ts'
@@ -72,7 +73,7 @@ async function oneLayerCopy(
   return { layout, layerBytes: layer.size }
 }
 
-export async function benchPush(repo: Repo, name: string): Promise<PushResult> {
+export async function benchPush(repo: Repo, name: string, sideRegistry: RegistryConfig): Promise<PushResult> {
   const reg = repo.config.registries[0]!
   const paths = buildPaths(repo)
   const real = registryRepo(reg.namespace, name)
@@ -101,11 +102,11 @@ export async function benchPush(repo: Repo, name: string): Promise<PushResult> {
   const dir = await mkdtemp(join(tmpdir(), 'atelier-bench-push-'))
   try {
     const side = `${BENCH_NAMESPACE}/${name}`
-    // The unchanged image first (mounted from the real repository), so the change is all that is new.
-    const setup = new RegistryClient(reg)
-    await setup.pushImage(paths.layout(name), side, ['unchanged'], { mountFrom: [real] })
+    // The unchanged image first, so the change is all that is new.
+    const setup = new RegistryClient(sideRegistry)
+    await setup.pushImage(paths.layout(name), side, ['unchanged'])
     const { layout, layerBytes } = await oneLayerCopy(repo, name, dir)
-    const c3 = new RegistryClient(reg)
+    const c3 = new RegistryClient(sideRegistry)
     const change = await counted(c3, () => c3.pushImage(layout, side, ['changed'], { refName: 'changed' }))
     return {
       unchanged,

@@ -9,6 +9,7 @@ import { main, parse, repoRoot } from '../lib/cli.ts'
 import { AtelierError, EXIT, UsageError } from '../lib/errors.ts'
 import { select } from '../lib/graph.ts'
 import { consoleLogger } from '../lib/log.ts'
+import { startRegistry, type TestRegistry } from '../lib/registry/testing.ts'
 import { openRepo, type Repo } from '../lib/repo.ts'
 import { benchBaseline } from './baseline.ts'
 import { COLD_SUBSET, type ColdResult, coldFromLastBuild, coldMeasured } from './cold.ts'
@@ -117,6 +118,14 @@ main(async (argv) => {
     `${availableParallelism()} cores, load average ${load.join(' ')}: absolute times move with load; compare within this run`,
   ]
 
+  // The docker baseline and the one-layer change push to a registry of their own (a docker-registry
+  // on a free loopback port, removed at the end), never into the user's registries.
+  let side: TestRegistry | undefined
+  const sideRegistry = async (): Promise<TestRegistry> => {
+    side ??= await startRegistry()
+    return side
+  }
+
   if (!skip.has('noop')) {
     // In-process runs take ~0.1 s and their differences are small: more repetitions, same budget.
     progress(`no-op: atelier in-process, ${reps * 4} repetitions`)
@@ -125,7 +134,7 @@ main(async (argv) => {
     const inProcessDeno = await benchInProcessDeno(root, reps * 4, image)
     progress(`no-op: atelier CLI under Node and Deno, ${reps} repetitions each`)
     const cli = await benchCli(root, reps)
-    const docker = await benchBaseline(repo, reps, progress)
+    const docker = await benchBaseline(repo, reps, progress, (await sideRegistry()).host)
     const noop = summarizeNoop(inProcess, inProcessDeno, cli, docker)
     out.noop = noop
     report.push(noopTables(noop))
@@ -162,7 +171,7 @@ main(async (argv) => {
 
   if (!skip.has('push')) {
     progress(`push: ${image} unchanged, the whole set unchanged, ${image} with one more layer`)
-    const push = await benchPush(repo, image)
+    const push = await benchPush(repo, image, (await sideRegistry()).config)
     out.push = push
     report.push(pushTable(push))
   }
@@ -176,5 +185,6 @@ main(async (argv) => {
   await mkdir(join(root, 'bench/results'), { recursive: true })
   await writeFile(join(root, 'bench/results/latest.json'), `${JSON.stringify(out, null, 2)}\n`)
   process.stdout.write(`\n${report.join('\n\n')}\n\nresults: bench/results/latest.json\n`)
+  await side?.dispose()
   return EXIT.ok
 })

@@ -13,6 +13,7 @@ const USAGE = `usage: pnpm build [image...] [options]
   --no-push           build and keep locally; push nowhere
   --restart-registry  replace a running bootstrapped registry with the freshly built one
   --json | --quiet    machine-readable events | only results and failures
+  --verbose           stream the engine's output (also kept in build/logs/<image>.log)
   --debug             show stacks on errors`
 
 main(async (argv) => {
@@ -63,5 +64,6 @@ main(async (argv) => {
     restartRegistry: values['restart-registry'] ?? false,
     json: values.json ?? false,
     quiet: values.quiet ?? false,
+    verbose: values.verbose ?? false,
   })
 })

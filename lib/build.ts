@@ -33,6 +33,8 @@ export interface BuildOptions {
   quiet: boolean
   /** The images named on the command line: `force` rebuilds these (all selected when absent), not their ancestors. */
   named?: string[]
+  /** Stream engine output to stderr. */
+  verbose?: boolean
   /** Build with an empty engine cache (pnpm verify). */
   noCache?: boolean
   engine?: 'docker' | 'buildah'
@@ -163,6 +165,7 @@ export async function buildImage(
     logger: Logger
     noCache?: boolean
     load?: boolean
+    verbose?: boolean
   },
 ): Promise<Built> {
   const { engine, store, paths, logger } = deps
@@ -213,6 +216,7 @@ export async function buildImage(
       logFile: log,
       epoch: plan.epoch,
       ...(deps.noCache ? { noCache: true } : {}),
+      ...(deps.verbose ? { verbose: true } : {}),
     })
   }
 
@@ -281,20 +285,29 @@ export async function pushImage(
     const siblings = Object.keys(repo.plans)
       .filter((n) => n !== name && repo.plans[n]!.plan.push)
       .map((n) => registryRepo(reg.namespace, n))
-    const r = await client.pushImage(paths.layout(name), registryRepo(reg.namespace, name), p.tags, {
-      mountFrom: siblings,
-    })
+    const target = registryRepo(reg.namespace, name)
+    // The key tag is what says "built and complete": it goes last, after the attachments, so an
+    // interrupted push or attach is redone by the next build instead of being skipped.
+    const keyTag = p.tags[1]!
+    const r = await client.pushImage(
+      paths.layout(name),
+      target,
+      p.tags.filter((t) => t !== keyTag),
+      { mountFrom: siblings },
+    )
+    // SBOMs and provenance as referrers of the manifest (loaded lazily: the CycloneDX library is slow to import).
+    const { attach } = await import('./attach.ts')
+    await attach(repo, name, client, target, r.digest, { layout: paths.layout })
+    const manifest = await client.getManifest(target, r.digest)
+    await client.putManifest(target, keyTag, manifest.mediaType, manifest.body)
     logger.emit({
       kind: 'pushed',
       image: name,
       registry: reg.host,
       tags: p.tags,
       blobsUploaded: r.uploaded,
-      blobsSkipped: r.skipped,
+      blobsSkipped: r.skipped + r.mounted,
     })
-    // SBOMs and provenance as referrers of the manifest (loaded lazily: the CycloneDX library is slow to import).
-    const { attach } = await import('./attach.ts')
-    await attach(repo, name, client, registryRepo(reg.namespace, name), r.digest, { layout: paths.layout })
   }
 }
 
@@ -389,7 +402,14 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
           return { status: 'cached', where }
         }
         const built = await limit(() =>
-          buildImage(repo, n, { engine, store, paths, logger, ...(opts.noCache ? { noCache: true } : {}) }),
+          buildImage(repo, n, {
+            engine,
+            store,
+            paths,
+            logger,
+            ...(opts.noCache ? { noCache: true } : {}),
+            ...(opts.verbose ? { verbose: true } : {}),
+          }),
         )
         if (pushable) await pushImage(repo, n, paths, clients, logger)
         return { status: 'built', built }

@@ -9,6 +9,8 @@ export interface ExecOptions {
   cwd?: string
   /** Append stdout and stderr here (the engine log of an image). */
   logFile?: string
+  /** Also copy the output here as it comes (`--verbose`). */
+  tee?: NodeJS.WritableStream
   /** Bytes fed to stdin. */
   input?: string | Uint8Array
   /** Keep stdout in memory and return it (default true when no logFile). */
@@ -37,10 +39,12 @@ export async function exec(argv: string[], opts: ExecOptions = {}): Promise<stri
   child.stdout.on('data', (b: Buffer) => {
     if (capture) out.push(b)
     log?.write(b)
+    opts.tee?.write(b)
     if (!capture) keepTail(b)
   })
   child.stderr.on('data', (b: Buffer) => {
     log?.write(b)
+    opts.tee?.write(b)
     keepTail(b)
   })
   if (opts.input !== undefined) child.stdin.end(opts.input)

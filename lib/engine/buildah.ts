@@ -34,7 +34,11 @@ export class BuildahEngine implements Engine {
         `type=tar,dest=${req.outTar}`,
         req.context,
       ],
-      { logFile: req.logFile, hint: `see the build log ${req.logFile}` },
+      {
+        logFile: req.logFile,
+        hint: `see the build log ${req.logFile}`,
+        ...(req.verbose ? { tee: process.stderr } : {}),
+      },
     )
   }
 

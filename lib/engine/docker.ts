@@ -32,7 +32,12 @@ export class DockerEngine implements Engine {
         `type=tar,dest=${req.outTar}`,
         req.context,
       ],
-      { env: this.env(), logFile: req.logFile, hint: `see the build log ${req.logFile}` },
+      {
+        env: this.env(),
+        logFile: req.logFile,
+        hint: `see the build log ${req.logFile}`,
+        ...(req.verbose ? { tee: process.stderr } : {}),
+      },
     )
   }
 

@@ -16,6 +16,8 @@ export interface BuildRequest {
   noCache?: boolean
   /** SOURCE_DATE_EPOCH for the build steps. */
   epoch: number
+  /** Copy the engine's output to stderr as it comes (`--verbose`). */
+  verbose?: boolean
 }
 
 export interface Engine {
