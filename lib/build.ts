@@ -24,6 +24,7 @@ import { APP_STAGE, CONTEXT } from './render.ts'
 import type { Repo } from './repo.ts'
 import { imageConfig, ownerOf } from './runtime.ts'
 import { Store } from './store.ts'
+import { checkStructure, listLayoutFiles } from './structure.ts'
 
 export interface BuildOptions {
   force: boolean
@@ -240,6 +241,24 @@ export async function buildImage(
     refName: plan.version,
   })
   await rm(out, { recursive: true, force: true })
+
+  // The runtime contract on the image's own files, before anything loads or pushes it.
+  if (plan.kind !== 'base') {
+    const files = await listLayoutFiles(layout)
+    const problems = checkStructure({
+      files,
+      runtime: plan.runtime,
+      exemptions: img.recipe.exemptions ?? {},
+      writable: img.recipe.final?.writable ?? [],
+    })
+    if (problems.length) {
+      throw new AtelierError(
+        'E_STRUCTURE',
+        `${name} breaks the runtime contract:\n${problems.map((p) => `  ${p.check}: ${p.message}`).join('\n')}`,
+        { hint: 'fix the recipe (or declare an exemption with its reason in `exemptions`)' },
+      )
+    }
+  }
 
   if (deps.load !== false) {
     logger.emit({ kind: 'stage', image: name, stage: 'load', detail: engine.kind })

@@ -71,7 +71,14 @@ describe('base/alpine from a 127.0.0.1 mirror', () => {
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const port = (server.address() as { port: number }).port
-    root = await tempRepo([], { 'hello-alpine': { 'recipe.ts': app, 'refresh.ts': 'export default {}\n' } })
+    // The same image without its shell exemption: the build stops on the runtime contract.
+    const noExemption = app
+      .replace("name: 'hello-alpine'", "name: 'shell-alpine'")
+      .replace("shell: 'the alpine base carries busybox', ", '')
+    root = await tempRepo([], {
+      'hello-alpine': { 'recipe.ts': app, 'refresh.ts': 'export default {}\n' },
+      'shell-alpine': { 'recipe.ts': noExemption, 'refresh.ts': 'export default {}\n' },
+    })
     await cp(join(ROOT, 'docs/examples/alpine'), join(root, 'base/alpine'), { recursive: true })
     for (const f of ['recipe.ts', 'refresh.ts']) {
       const p = join(root, 'base/alpine', f)
@@ -88,7 +95,7 @@ describe('base/alpine from a 127.0.0.1 mirror', () => {
   })
 
   it('pins the minirootfs by sha256, packs it, and an image built on it runs', async () => {
-    const r = await runRefresh(root, { images: ['alpine', 'hello-alpine'] })
+    const r = await runRefresh(root, { images: ['alpine', 'hello-alpine', 'shell-alpine'] })
     expect(r.problems).toEqual([])
     const lock = JSON.parse(await readFile(join(root, 'base/alpine/lock.json'), 'utf8'))
     expect(lock.pins.rootfs.files[0].sha256).toBe(sha256hex(rootfs))
@@ -114,5 +121,25 @@ describe('base/alpine from a 127.0.0.1 mirror', () => {
     // Layer sharing: the app image is the alpine layer, unchanged, plus one layer.
     const alpine = JSON.parse(await readFile(join(root, 'build/oci/alpine/atelier.json'), 'utf8'))
     expect(alpine.key).toBe(repo.plans.alpine!.key)
+  })
+
+  it('refuses to pack a final image that ships a shell without saying why', async () => {
+    const repo = await openRepo(root)
+    const log = memoryLogger()
+    const code = await runBuild(repo, ['alpine', 'shell-alpine'], {
+      force: false,
+      push: false,
+      restartRegistry: false,
+      json: false,
+      quiet: true,
+      logger: log,
+      buildDir: join(root, 'build'),
+    })
+    expect(code).toBe(1)
+    const failed = log.events.find((e) => e.kind === 'failed' && e.image === 'shell-alpine')
+    expect(failed && 'error' in failed ? failed.error : '').toMatch(
+      /\[E_STRUCTURE\] shell-alpine breaks the runtime contract:\n {2}shell: .*\/bin\/(sh|busybox)/,
+    )
+    expect(log.events.some((e) => e.kind === 'built' && e.image === 'shell-alpine')).toBe(false)
   })
 })
