@@ -317,6 +317,9 @@ export async function buildDebianSystem(
         '--mode=root',
         // No fsync per file: the tree is thrown away or tarred, and it halves the install time here.
         '--dpkgopt=force-unsafe-io',
+        // Every package is pinned by version and verified by sha256 against the lock, so an index past
+        // its Valid-Until (a shifted clock, snapshot.debian.org) cannot change what gets installed.
+        '--aptopt=Acquire::Check-Valid-Until "false"',
         '--format=tar',
         `--architectures=${arch}`,
         ...(pin.include.length ? [`--include=${pin.include.join(',')}`] : []),
@@ -325,7 +328,7 @@ export async function buildDebianSystem(
         `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp ${sh(debs)}/. "$1/var/cache/apt/archives/" -R`,
         `--customize-hook=dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${QUERY_FORMAT}' > ${sh(listing)}`,
         // A container root: no pinning file, apt caches, lists, machine identity or host network files.
-        '--customize-hook=rm -f "$1/etc/apt/preferences.d/atelier-lock.pref" "$1"/var/cache/apt/*.bin "$1/etc/hostname" "$1/etc/resolv.conf"',
+        '--customize-hook=rm -f "$1/etc/apt/preferences.d/atelier-lock.pref" "$1/etc/apt/apt.conf.d/99mmdebstrap" "$1"/var/cache/apt/*.bin "$1/etc/hostname" "$1/etc/resolv.conf"',
         '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* && mkdir -p "$1/var/lib/apt/lists/partial"',
         '--customize-hook=: > "$1/etc/machine-id"',
         pin.suite,
@@ -347,7 +350,8 @@ export async function buildDebianSystem(
       throw new LockError(`the built Debian system differs from its lock:\n  ${diff.join('\n  ')}`, refresh)
     await rename(tmpTar, outTar)
   } finally {
-    await rm(tmpTar, { force: true })
-    await rm(work, { recursive: true, force: true })
+    // Cleanup must not hide the error that got us here.
+    await rm(tmpTar, { force: true }).catch(() => undefined)
+    await rm(work, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined)
   }
 }
