@@ -1,6 +1,7 @@
 // The store against a 127.0.0.1 fixture server: verified fetch, tampering, resume with Range, concurrency.
 import { createHash } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { realpathSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -155,17 +156,31 @@ describe('Store', () => {
   it('lets concurrent fetchers of one hash both succeed with one intact file', async () => {
     slowMs = 100
     const a = new Store(dir)
-    const b = new Store(dir) // another "process": no shared in-flight map
+    // Another "process": the same folder through a symlink, so no in-flight downloads are shared.
+    const other = `${dir}-other-process`
+    await symlink(dir, other)
+    const b = new Store(other)
     const [pa, pa2, pb] = await Promise.all([
       a.fetch(`${base}/good`, SHA),
       a.fetch(`${base}/good`, SHA),
       b.fetch(`${base}/good`, SHA),
     ])
-    expect(pa).toBe(pb)
+    expect(realpathSync(pa)).toBe(realpathSync(pb))
     expect(pa2).toBe(pa)
-    expect(seen).toHaveLength(2) // one per Store: the same Store shares its in-flight download
+    expect(seen).toHaveLength(2) // one per process: within a process, downloads in flight are shared
     expect(await a.verify(SHA)).toBe(true)
     expect(await readdir(join(dir, 'partial'))).toEqual([])
+    await rm(other)
+  })
+
+  it('shares a download in flight between Stores of one folder in one process', async () => {
+    slowMs = 100
+    const [pa, pb] = await Promise.all([
+      new Store(dir).fetch(`${base}/good`, SHA),
+      new Store(dir).fetch(`${base}/good`, SHA),
+    ])
+    expect(pa).toBe(pb)
+    expect(seen).toHaveLength(1)
   })
 
   it('reports HTTP errors and stores nothing', async () => {

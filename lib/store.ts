@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { copyFile, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Config } from './config.ts'
 import { resolveUrl } from './debian/mirror.ts'
 import { AtelierError, FetchError, HashMismatchError } from './errors.ts'
@@ -40,11 +40,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Fetches in flight in this process, per store folder: shared by every Store of that folder, so two
+ * builds running at once (debian and toolchain both fetch dpkg's .deb) never race on one entry.
+ */
+const INFLIGHT = new Map<string, Map<string, Promise<string>>>()
+
 export class Store {
   readonly dir: string
   readonly #config: Pick<Config, 'debian'> | undefined
-  /** Fetches in flight in this process, so one Store never downloads the same hash twice at once. */
-  readonly #inflight = new Map<string, Promise<string>>()
+  readonly #inflight: Map<string, Promise<string>>
 
   /**
    * @param dir the store root (config `storeDir`, relative to the repository).
@@ -53,6 +58,10 @@ export class Store {
   constructor(dir: string, opts: { config?: Pick<Config, 'debian'> } = {}) {
     this.dir = dir
     this.#config = opts.config
+    const key = resolve(dir)
+    const shared = INFLIGHT.get(key) ?? new Map<string, Promise<string>>()
+    INFLIGHT.set(key, shared)
+    this.#inflight = shared
   }
 
   /** Where the file with this sha256 lives (whether or not it is there yet). */
