@@ -360,7 +360,7 @@ export async function runBuild(repo: Repo, selected: string[], opts: BuildOption
     clients = clientsFor(repo)
   }
 
-  // What is already where it should be: pushable images in every registry, bases in the engine.
+  // What is already where it should be: pushable images in every registry, bases packed locally.
   const wanted = new Set(selected)
   const remote = new Map<string, boolean>()
   const local = new Map<string, boolean>()
