@@ -88,14 +88,20 @@ main(async (argv) => {
     progress(
       `the set is not fully built and pushed (${absent.join(', ')}): building it first with \`pnpm build\`; this is not timed`,
     )
-    const code = await runBuild(repo, select(repo.deps, []), {
-      force: false,
-      push: true,
-      restartRegistry: false,
-      json: false,
-      quiet: true,
-      logger: consoleLogger({ quiet: true }),
-    })
+    // Packed locally first (sizes and pushes read the layouts; a registry that already holds the
+    // keys would otherwise let the build skip them), then pushed where missing.
+    let code: number = EXIT.ok
+    for (const push of [false, true]) {
+      if (code !== EXIT.ok) break
+      code = await runBuild(repo, select(repo.deps, []), {
+        force: false,
+        push,
+        restartRegistry: false,
+        json: false,
+        quiet: true,
+        logger: consoleLogger({ quiet: true }),
+      })
+    }
     if (code !== EXIT.ok)
       throw new AtelierError('E_BENCH_BUILD', 'the set did not build, so there is nothing to benchmark', {
         hint: 'fix the failures above (`pnpm build`), then run `pnpm bench` again',
