@@ -15,7 +15,7 @@ import { type Engine, engineFor } from './engine/index.ts'
 import { AtelierError, EXIT } from './errors.ts'
 import { ancestors } from './graph.ts'
 import { consoleLogger, type Logger } from './log.ts'
-import { readImage, writeImage } from './oci/image.ts'
+import { writeImage } from './oci/image.ts'
 import { layerFromTar } from './oci/layer.ts'
 import type { LockedDebianSystem } from './pin.ts'
 import type { PlannedImage } from './plan.ts'
@@ -511,5 +511,3 @@ function printSummary(results: (readonly [string, Outcome])[], logger: Logger): 
     message: ['', line(head), ...rows.map(line), '', `summary: ${counts.join(', ')}`].join('\n'),
   })
 }
-
-export { readImage }

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildImage, buildPaths, engineRefs, runBuild } from '../lib/build.ts'
+import { buildImage, buildPaths, runBuild } from '../lib/build.ts'
 import { resolveDebianSource } from '../lib/debian/index.ts'
 import { BuildahEngine } from '../lib/engine/buildah.ts'
 import { DockerEngine } from '../lib/engine/docker.ts'
@@ -251,7 +251,6 @@ export default image({
       expect(hello.bytes).toBeGreaterThan(0)
       docker('rmi', tag)
       await rm(out, { recursive: true, force: true })
-      void engineRefs
     })
   }
 })
