@@ -138,10 +138,7 @@ function planImage(
     },
   })
   const sources: Record<string, PinFile> = {}
-  const pinsUsed = new Set<string>([
-    ...recipe.stages.flatMap((s) => s.sources ?? []),
-    ...(recipe.rootfs ? [] : []),
-  ])
+  const pinsUsed = new Set<string>([...recipe.stages.flatMap((s) => s.sources ?? [])])
   for (const pin of [...pinsUsed].sort()) {
     const files = lock.pins[pin]?.files ?? []
     for (const [i, f] of sourceFiles(lock, pin).entries()) sources[f.context] = files[i]!
